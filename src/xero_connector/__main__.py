@@ -1,0 +1,3 @@
+from xero_connector.cli import main
+
+main()

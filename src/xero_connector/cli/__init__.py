@@ -1,0 +1,14 @@
+"""The ``xero-connector`` command. Each subcommand group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from xero_connector.cli import migrate
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+migrate.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Persistence: models, engines, sessions, repositories. All SQL lives in this package."""

@@ -1,0 +1,145 @@
+"""The tables. Timestamps are aware UTC (``*_at``); ids are UUID strings.
+
+Encrypted columns hold vault envelopes (see vault/): ``*_ciphertext`` is AES-256-GCM under a per-row
+data key, ``data_key_wrapped`` is that data key wrapped by the key-encryption key ``kek_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xero_connector.db.base import Base, UTCDateTime, new_id, utcnow
+
+WORKSPACE_ID = String(128)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OAuthState(Base):
+    """A pending authorization: single use, short-lived. Only the sha256 of the state is kept."""
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
+    # Envelope holding {"code_verifier", "nonce"}.
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    data_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(32))
+    return_url: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class XeroGrant(TimestampMixin, Base):
+    """One user consent: its encrypted token set and its refresh bookkeeping.
+
+    ``refresh_generation`` is the fencing counter: a new token set is written only by a
+    compare-and-set on it. ``refresh_started_at`` is committed before a refresh call is sent; the
+    stored refresh token stays the one being sent until the new set commits, so a lost answer is
+    recovered inside Xero's grace period. Ciphertext and data key are NULL once crypto-shredded.
+    """
+
+    __tablename__ = "xero_grants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
+    xero_user_id: Mapped[str | None] = mapped_column(String(64))
+    auth_event_id: Mapped[str | None] = mapped_column(String(64))
+    # Envelope holding the token set (access, refresh and id token, expiry, scopes).
+    token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kek_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refresh_generation: Mapped[int] = mapped_column(Integer, default=0)
+    refresh_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # active | needs_reauth | revoked | shredded
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the refresh token must still be revoked at Xero (a job retries it).
+    revocation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Connection(TimestampMixin, Base):
+    """One Xero organisation connected by one workspace."""
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("workspace_id", "tenant_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("xero_grants.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    xero_connection_id: Mapped[str] = mapped_column(String(64))
+    auth_event_id: Mapped[str | None] = mapped_column(String(64))
+    tenant_name: Mapped[str | None] = mapped_column(String(255))
+    tenant_type: Mapped[str | None] = mapped_column(String(32))
+    # active | needs_reauth | disconnected
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    base_currency: Mapped[str | None] = mapped_column(String(3))
+    settings_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while Xero's DELETE /connections/{xero_connection_id} is still owed (a job retries it).
+    remote_delete_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    remote_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rate_limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    """A service or ops credential. Only a hash of the key is stored; ``prefix`` finds the row."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str | None] = mapped_column(WORKSPACE_ID)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    is_dev: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who did what, when, with what result, from where. Never holds a secret."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "workspace_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str | None] = mapped_column(WORKSPACE_ID)
+    target: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,140 @@
+"""The one settings class. Read only at the composition roots (main.py, cli/, the worker startup).
+
+Every variable has the prefix ``XERO_CONNECTOR_``. Lists are comma-separated strings that we split
+ourselves (pydantic-settings would otherwise try to decode them as JSON); scopes are space-separated
+as in OAuth.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SCOPES = (
+    "openid profile email offline_access accounting.settings accounting.contacts "
+    "accounting.invoices accounting.banktransactions"
+)
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./xero-connector.db"
+
+_PLACEHOLDER = re.compile(
+    r"^(|changeme|change[-_ ]?me|placeholder|secret|todo|xxx+|\*+|<.*>)$", re.I
+)
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+def split_list(value: str) -> list[str]:
+    """Split a comma-separated setting into its non-empty, stripped parts."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True for an empty value or an obvious placeholder such as ``changeme``."""
+    return value is None or bool(_PLACEHOLDER.match(value.strip()))
+
+
+class Settings(BaseSettings):
+    """All configuration of the service; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="XERO_CONNECTOR_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL (postgresql+asyncpg://... or sqlite+aiosqlite:///...).",
+    )
+    redis_url: str | None = Field(
+        None, description="arq's Redis; unset means jobs run in-process (one process only)."
+    )
+    xero_client_id: str | None = Field(None, description="The Xero app's client id.")
+    xero_client_secret: SecretStr | None = Field(None, description="The Xero app's client secret.")
+    xero_redirect_uri: str | None = Field(
+        None,
+        description="Must equal the app's registered redirect URI; ends in /v1/callback. "
+        "Default: http://<host>:<port>/v1/callback of the running dev/api.",
+    )
+    xero_scopes: str = Field(DEFAULT_SCOPES, description="Space-separated OAuth scopes.")
+    xero_login_base: str = Field("https://login.xero.com", description="Origin of Xero's login.")
+    xero_identity_base: str = Field(
+        "https://identity.xero.com", description="Origin of Xero's identity (token) service."
+    )
+    xero_api_base: str = Field("https://api.xero.com", description="Origin of Xero's API.")
+    keys: SecretStr | None = Field(
+        None,
+        description="Key-encryption keyring: comma-separated kid:key entries (key = 32 bytes "
+        "base64url, no padding); the first is active. Required outside dev.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret (at least 32 bytes) for dashboard JWTs."
+    )
+    jwt_jwks_url: str | None = Field(None, description="JWKS URL for dashboard JWTs.")
+    jwt_issuer: str | None = Field(None, description="Expected JWT issuer.")
+    jwt_audience: str | None = Field(None, description="Expected JWT audience.")
+    jwt_workspace_claim: str = Field(
+        "workspace_id", description="The JWT claim that names the workspace."
+    )
+    cors_origins: str = Field("", description="Comma-separated allowed browser origins.")
+    return_url_origins: str = Field(
+        "", description="Comma-separated origins that return_url may point at."
+    )
+    refresh_margin_seconds: int = Field(
+        600, description="Refresh a grant in use when its access token expires within this."
+    )
+    in_use_window_seconds: int = Field(
+        1800, description="A grant used (or with pending work) within this is in use."
+    )
+    keepalive_after_seconds: int = Field(
+        86400, description="Refresh any grant not refreshed for this long."
+    )
+    tenant_concurrency: int = Field(5, description="Xero calls in flight per tenant.")
+    tenant_calls_per_minute: int = Field(60, description="Xero calls per tenant per minute.")
+    tenant_calls_per_day: int = Field(5000, description="Xero calls per tenant per day.")
+    app_calls_per_minute: int = Field(10000, description="Xero calls per minute, app-wide.")
+    xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
+    state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
+    log_level: str = Field("INFO", description="Log level.")
+
+    @cached_property
+    def scopes(self) -> list[str]:
+        return self.xero_scopes.split()
+
+    @cached_property
+    def cors_origin_list(self) -> list[str]:
+        return split_list(self.cors_origins)
+
+    @cached_property
+    def return_url_origin_list(self) -> list[str]:
+        return split_list(self.return_url_origins)
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def has_real_xero_credentials(self) -> bool:
+        secret = self.xero_client_secret.get_secret_value() if self.xero_client_secret else None
+        return bool(self.xero_client_id) and bool(secret)
+
+    def check_for_scale_out(self) -> None:
+        """Refuse ``api``/``worker`` on a missing or placeholder setting, naming the variable."""
+        secret = self.xero_client_secret.get_secret_value() if self.xero_client_secret else None
+        keys = self.keys.get_secret_value() if self.keys else None
+        required: dict[str, str | None] = {
+            "XERO_CONNECTOR_REDIS_URL": self.redis_url,
+            "XERO_CONNECTOR_KEYS": keys,
+            "XERO_CONNECTOR_XERO_CLIENT_ID": self.xero_client_id,
+            "XERO_CONNECTOR_XERO_CLIENT_SECRET": secret,
+        }
+        for name, value in required.items():
+            if is_placeholder(value):
+                raise ConfigurationError(f"{name} is missing or a placeholder")
+        if self.uses_sqlite:
+            raise ConfigurationError(
+                "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ConfigurationError("XERO_CONNECTOR_JWT_SECRET must be at least 32 bytes")
