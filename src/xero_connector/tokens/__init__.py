@@ -1,0 +1,1 @@
+"""Grant lifecycle: token sets, refresh-ahead, cross-process fencing, grace recovery, keep-alive."""

@@ -1,0 +1,1 @@
+"""The boundary to Xero: identity (OAuth) calls, the API client, error classification."""
