@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from xero_connector.db.models import OAuthState, XeroGrant
-from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.vault import Envelope, LocalKeyring, Vault
 from xero_connector.vault.keyring import encode_key
 
 # Fixed, obviously-test keys: every import of this module sees the same values.
 KEY_A = "a:" + encode_key(bytes(range(32)))
 KEY_B = "b:" + encode_key(bytes(range(32, 64)))
-GRANT_TOKENS = "xero_grants", "token_ciphertext"
-STATE_SECRET = "oauth_states", "secret_ciphertext"
 
 
 def vault_for(*entries: str) -> Vault:
@@ -52,3 +50,14 @@ def sealed_state(vault: Vault, n: int) -> OAuthState:
     state.data_key_wrapped = envelope.data_key_wrapped
     state.kek_id = envelope.kek_id
     return state
+
+
+def grant_envelope(grant: XeroGrant) -> Envelope:
+    assert grant.token_ciphertext is not None
+    assert grant.data_key_wrapped is not None
+    assert grant.kek_id is not None
+    return Envelope(grant.token_ciphertext, grant.data_key_wrapped, grant.kek_id)
+
+
+def state_envelope(state: OAuthState) -> Envelope:
+    return Envelope(state.secret_ciphertext, state.data_key_wrapped, state.kek_id)

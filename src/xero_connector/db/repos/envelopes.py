@@ -84,4 +84,4 @@ async def count_by_kek_id(session: AsyncSession, table: str) -> dict[str, int]:
         .group_by(t.c.kek_id)
         .order_by(t.c.kek_id)
     )
-    return {str(kek_id): int(count) for kek_id, count in result.tuples()}
+    return {str(kek_id): int(count) for kek_id, count in result.all()}
