@@ -24,7 +24,7 @@ from xero_connector.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:xero-connector:problem:"
-RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code", "errors"})
+RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
 _CODES = {
     400: "bad_request",
