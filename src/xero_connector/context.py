@@ -16,12 +16,14 @@ from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.settings import Settings
+from xero_connector.vault import LocalKeyring, Vault
 
 
 @dataclass(kw_only=True)
 class AppContext:
     """Everything a request or job may use. ``aclose`` releases what the context owns.
 
+    ``vault`` is None only when no keyring is configured (tests that need no encryption).
     ``engine`` is set when the context created its own engine (it is disposed on close); a test
     context may instead hand in a ``session_factory`` bound to a connection it controls.
     """
@@ -29,6 +31,7 @@ class AppContext:
     session_factory: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     authenticator: Authenticator
+    vault: Vault | None = None
     return_url_origins: tuple[str, ...] = ()
     redis: Redis | None = None
     engine: AsyncEngine | None = None
@@ -65,6 +68,9 @@ def build_context(settings: Settings) -> AppContext:
         session_factory=make_session_factory(engine),
         http=http,
         authenticator=build_authenticator(settings, http),
+        vault=Vault(LocalKeyring.from_setting(settings.keys.get_secret_value()))
+        if settings.keys is not None
+        else None,
         return_url_origins=tuple(settings.return_url_origin_list),
         redis=Redis.from_url(settings.redis_url) if settings.redis_url else None,
         engine=engine,
