@@ -114,7 +114,7 @@ class TokenService:
         if now - record.issued_at > self.world.config.refresh_token_seconds:
             raise OAuthError("invalid_grant", grant_id=grant.grant_id)
         if record.used_at is not None:
-            if now - record.used_at > self.world.config.grace_seconds:
+            if now - record.used_at >= self.world.config.grace_seconds:
                 raise OAuthError("invalid_grant", grant_id=grant.grant_id)
             self.world.stats.grace_reuses[grant.grant_id] += 1
         else:
