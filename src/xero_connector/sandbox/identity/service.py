@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from xero_connector.sandbox.identity.keys import SigningKey
@@ -22,7 +23,7 @@ class Identity:
     @classmethod
     def create(cls, world: World) -> Identity:
         store = IdentityStore(world)
-        key = SigningKey(kid=world.new_id().replace("-", "")[:20])
+        key = SigningKey(kid=secrets.token_hex(8))  # a new key (and kid) per start
         return cls(world, store, key, TokenService(world, store, key))
 
     def reset(self) -> None:
