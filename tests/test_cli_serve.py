@@ -15,9 +15,39 @@ from xero_connector.cli import app
 from xero_connector.vault import generate_key_entry
 
 
+def _dev_args(port: int, sandbox_port: int | None = None) -> list[str]:
+    sandbox = sandbox_port or free_port()
+    return ["dev", "--port", str(port), "--sandbox-port", str(sandbox)]
+
+
+def test_dev_starts_the_sandbox_on_its_own_port_and_points_xero_at_it(tmp_path: Path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    process = start(_dev_args(port, sandbox_port), cwd=tmp_path, env=command_env())
+    try:
+        read_api_key(process)
+        wait_until_up(f"http://127.0.0.1:{port}")
+        sandbox = f"http://127.0.0.1:{sandbox_port}"
+        discovery = httpx.get(f"{sandbox}/.well-known/openid-configuration").json()
+        connect_page = httpx.get(
+            f"{sandbox}/identity/connect/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "xero-connector-dev",
+                "redirect_uri": f"http://127.0.0.1:{port}/v1/callback",
+                "scope": "openid offline_access",
+                "state": "s",
+            },
+        )
+    finally:
+        stop(process)
+    assert discovery["issuer"] == sandbox
+    assert connect_page.status_code == 200
+    assert "<form" in connect_page.text
+
+
 def test_dev_starts_on_sqlite_with_auth_on_and_prints_a_usable_key(tmp_path: Path) -> None:
     port = free_port()
-    process = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    process = start(_dev_args(port), cwd=tmp_path, env=command_env())
     try:
         key = read_api_key(process)
         base = f"http://127.0.0.1:{port}"
@@ -39,14 +69,14 @@ def test_dev_starts_on_sqlite_with_auth_on_and_prints_a_usable_key(tmp_path: Pat
 def test_dev_restart_keeps_the_keyring_and_replaces_the_key(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    first = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    first = start(_dev_args(port), cwd=tmp_path, env=command_env())
     try:
         old_key = read_api_key(first)
         wait_until_up(base)
     finally:
         stop(first)
     keyring = (tmp_path / "xero-connector.keyring").read_text()
-    second = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    second = start(_dev_args(port), cwd=tmp_path, env=command_env())
     try:
         new_key = read_api_key(second)
         wait_until_up(base)

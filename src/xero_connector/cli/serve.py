@@ -1,6 +1,7 @@
 """``xero-connector dev`` (everything in one process, embedded defaults) and ``api`` (scale-out).
 
-``dev`` migrates the database, keeps its keyring in a file beside the SQLite database, prints a
+``dev`` migrates the database, starts the Xero sandbox on its own port unless real Xero
+credentials are set, keeps its keyring in a file beside the SQLite database, prints a
 fresh service API key (``API key: <key>``; the previous dev key is revoked) and serves with caller
 authentication on. ``api`` refuses to start on a missing or placeholder secret.
 """
@@ -14,9 +15,11 @@ from typing import Annotated
 import typer
 import uvicorn
 from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from xero_connector.auth.api_keys import rotate_dev_key
 from xero_connector.cli._db import session_scope
+from xero_connector.cli.dev_sandbox import build_dev_sandbox
 from xero_connector.db.migrate import upgrade_sync
 from xero_connector.logging import configure_logging, get_logger
 from xero_connector.main import create_app
@@ -54,17 +57,6 @@ def with_dev_keyring(settings: Settings) -> Settings:
     return settings.model_copy(update={"keys": SecretStr(keyring)})
 
 
-def with_sandbox(settings: Settings, *, host: str, port: int, sandbox_port: int) -> Settings:
-    """The seam where ``dev`` starts the Xero sandbox and points the three Xero bases at it.
-
-    Only without real Xero credentials. The sandbox itself arrives with the sandbox issue; until
-    then the bases stay as configured.
-    """
-    if sandbox_port == port:
-        raise ConfigurationError("--sandbox-port must differ from --port")
-    return settings
-
-
 async def issue_dev_key(database_url: str) -> str:
     """Revoke the previous dev key and create a fresh unbound service key."""
     async with session_scope(database_url) as session:
@@ -72,11 +64,25 @@ async def issue_dev_key(database_url: str) -> str:
     return issued.key
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_config=None, lifespan="on"
-    )
-    uvicorn.Server(config).run()
+def _server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on")
+    return uvicorn.Server(config)
+
+
+def serve(settings: Settings, host: str, port: int, *, sandbox: ASGIApp | None = None) -> None:
+    """Serve the API, and in dev the sandbox beside it on its own port, in one event loop."""
+    servers = [_server(create_app(settings), host, port)]
+    if sandbox is not None:
+        servers.append(_server(sandbox, host, _port_of(settings.xero_api_base)))
+
+    async def run_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(run_all())
+
+
+def _port_of(origin: str) -> int:
+    return int(origin.rsplit(":", 1)[1])
 
 
 def _refuse(error: ConfigurationError) -> typer.Exit:
@@ -88,18 +94,25 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
     """Run everything in one process with embedded defaults (SQLite, in-process jobs)."""
     settings = Settings()
     configure_logging(settings.log_level, json=False)
+    sandbox = None
     try:
         settings = with_dev_keyring(settings)
         if not settings.has_real_xero_credentials:
-            settings = with_sandbox(settings, host=host, port=port, sandbox_port=sandbox_port)
+            settings, sandbox = build_dev_sandbox(
+                settings, host=host, port=port, sandbox_port=sandbox_port
+            )
     except ConfigurationError as error:
         raise _refuse(error) from None
     settings = with_redirect_default(settings, host, port)
     upgrade_sync(settings.database_url)
     key = asyncio.run(issue_dev_key(settings.database_url))
     typer.echo(f"API key: {key}")
-    log.info("dev_starting", url=f"http://{host}:{port}")
-    serve(settings, host, port)
+    log.info(
+        "dev_starting",
+        url=f"http://{host}:{port}",
+        xero=settings.xero_api_base if sandbox else "real Xero",
+    )
+    serve(settings, host, port, sandbox=sandbox)
 
 
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
