@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from xero_connector.cli import keys, migrate
+from xero_connector.cli import keys, migrate, sandbox
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 migrate.register(app)
 keys.register(app)
+sandbox.register(app)
 
 
 def main() -> None:
