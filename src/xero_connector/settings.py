@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if is_placeholder(value):
                 raise ConfigurationError(f"{name} is missing or a placeholder")
+        # Imported here: the vault imports this module. Parsing checks kids, key lengths and
+        # placeholder-like keys; its errors name XERO_CONNECTOR_KEYS and never echo a key.
+        from xero_connector.vault.keyring import LocalKeyring
+
+        LocalKeyring.from_setting(keys or "")
         if self.uses_sqlite:
             raise ConfigurationError(
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"

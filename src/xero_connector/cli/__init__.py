@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from xero_connector.cli import migrate
+from xero_connector.cli import keys, migrate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 migrate.register(app)
+keys.register(app)
 
 
 def main() -> None:
