@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_xero import FakeXero, Tenant
+from tests.fake_xero import FakeXero, Tenant
 from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.errors import XeroAuthError, XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity

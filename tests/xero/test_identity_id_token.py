@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from joserfc.jwk import RSAKey
 
-from fake_xero import FakeXero, Tenant
+from tests.fake_xero import FakeXero, Tenant
 from xero_connector.xero.errors import XeroUnavailable
 from xero_connector.xero.identity import InvalidIdToken, XeroIdentity
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from fake_xero import ENDPOINTS, FakeXero, Tenant
+from tests.fake_xero import ENDPOINTS, FakeXero, Tenant
 from xero_connector.xero.errors import (
     InvalidGrant,
     XeroOAuthError,
