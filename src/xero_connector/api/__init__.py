@@ -1,0 +1,1 @@
+"""The HTTP layer: thin routers, the dependencies they share, error rendering and the contract."""

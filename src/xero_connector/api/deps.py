@@ -1,0 +1,61 @@
+"""``Annotated`` dependency aliases, so routes read like prose.
+
+- ``ContextDep``: the :class:`~xero_connector.context.AppContext`.
+- ``SessionDep``: one session per request; committed after the handler returns and *before* the
+  response is sent (``scope="function"``), rolled back when the handler raises.
+- ``CallerDep``: the authenticated :class:`~xero_connector.auth.Caller`; 401 without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xero_connector.auth.caller import Caller
+from xero_connector.context import AppContext
+from xero_connector.errors import ServiceUnavailable
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext | None = getattr(request.app.state, "context", None)
+    if context is None:
+        raise ServiceUnavailable("the application is not started")
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
+    async with context.session_factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API key (xck_...) or a dashboard JWT.",
+)
+
+
+async def get_caller(
+    context: ContextDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Caller:
+    credential = credentials.credentials if credentials is not None else None
+    return await context.authenticator.authenticate(session, credential)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,68 @@
+"""The composition root of the HTTP API: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from xero_connector import __version__
+from xero_connector.api import health
+from xero_connector.api.openapi import install_openapi
+from xero_connector.api.problems import install_problem_handlers
+from xero_connector.context import AppContext, build_context
+from xero_connector.settings import Settings
+
+DESCRIPTION = (
+    "Connect a workspace's Xero organisation and stream its ledger into Xero. Every /v1 route "
+    "except /v1/callback needs `Authorization: Bearer <API key or dashboard JWT>`; every error is "
+    "`application/problem+json` (RFC 9457)."
+)
+
+
+def include_routers(app: FastAPI) -> None:
+    """Every router the service serves."""
+    app.include_router(health.router)
+
+
+def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
+    """The FastAPI application for ``settings``.
+
+    Without ``context`` the lifespan builds the resources from ``settings`` and closes them at
+    shutdown; a given ``context`` (tests, ``dev``) is used as it is and left to its owner to close.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if context is not None:
+            yield
+            return
+        built = build_context(settings)
+        app.state.context = built
+        try:
+            yield
+        finally:
+            app.state.context = None
+            await built.aclose()
+
+    app = FastAPI(
+        title="xero-connector",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_problem_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    include_routers(app)
+    install_openapi(app)
+    return app
