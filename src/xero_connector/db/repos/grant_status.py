@@ -1,43 +1,18 @@
 """Status changes of grants and connections made by the token lifecycle, with their audit rows.
 
-Audit rows are written here directly (actor ``system:<component>``); they hold ids and reasons,
-never a token.
+Audit rows go through ``repos.audit.record_audit`` (actor ``system:<component>``); they hold
+ids and reasons, never a token.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xero_connector.db.models import AuditEvent, Connection, XeroGrant
-
-
-def add_audit(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    workspace_id: str | None,
-    target: str,
-    result: str,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEvent(
-            at=at,
-            actor=actor,
-            action=action,
-            workspace_id=workspace_id,
-            target=target,
-            result=result,
-            source="worker",
-            detail=detail,
-        )
-    )
+from xero_connector.db.models import Connection, XeroGrant
+from xero_connector.db.repos.audit import record_audit
 
 
 async def mark_grant_needs_reauth(
@@ -76,14 +51,14 @@ async def mark_grant_needs_reauth(
         .execution_options(synchronize_session=False)
     )
     connection_ids = [row[0] for row in changed.all()]
-    add_audit(
+    await record_audit(
         session,
-        at=at,
         actor="system:token-refresh",
         action="grant.needs_reauth",
         workspace_id=workspace_id,
         target=f"grant:{grant_id}",
         result="needs_reauth",
+        source="worker",
         detail={"reason": reason[:200], "connection_ids": connection_ids},
     )
     return connection_ids
@@ -111,14 +86,14 @@ async def mark_connection_disconnected_in_xero(
     workspace_id = result.scalar_one_or_none()
     if workspace_id is None:
         return False
-    add_audit(
+    await record_audit(
         session,
-        at=at,
         actor="system:xero",
         action="connection.disconnected_in_xero",
         workspace_id=workspace_id,
         target=f"connection:{connection_id}",
         result="disconnected",
+        source="worker",
         detail={"reason": reason[:200]},
     )
     return True
