@@ -18,6 +18,7 @@ TASKS: dict[str, TaskFunction] = {
     ids.DELETE_REMOTE_CONNECTION: delete_remote_connection,
     ids.REVOKE_GRANT: revoke_grant,
     ids.CHECK_CONNECTIONS: check_connections,
+    ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
 }
 
 
