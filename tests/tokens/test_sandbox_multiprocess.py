@@ -291,6 +291,15 @@ async def test_a_revoked_grant_ends_needs_reauth_after_the_grace_retry(
     assert statuses == {"needs_reauth"}
 
 
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "xero_connector", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def _flush_queue(redis: ArqRedis, queue: str) -> int:
     """ "Redis flushed": delete every key of this test's queue (never anyone else's)."""
     doomed = [key async for key in redis.scan_iter(match=f"*{queue}*")]
@@ -360,15 +369,7 @@ async def test_worker_processes_lose_nothing_when_redis_is_flushed_mid_run(
             XERO_CONNECTOR_LOG_LEVEL="WARNING",
             **strict_sandbox.xero_env(),
         )
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "xero_connector", "worker"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(2)
-        ]
+        workers = [_start_worker(env) for _ in range(2)]
         try:
             await _wait_generation(sessions, grant_ids, 1, 60)
             await _expire(sessions, *grant_ids)  # round two, flushed while it runs
