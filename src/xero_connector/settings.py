@@ -105,7 +105,11 @@ class Settings(BaseSettings):
     )
     sweep_limit: int = Field(20000, description="Most items of each kind one sweep enqueues.")
     queue_name: str = Field("xero-connector", description="The arq queue (and job id prefix).")
-    worker_max_jobs: int = Field(20, description="Jobs one worker process runs at once.")
+    worker_max_jobs: int = Field(
+        10,
+        description="Jobs one worker process runs at once (it opens up to twice as many "
+        "database connections).",
+    )
     job_max_tries: int = Field(
         8, description="Tries of a job failing transiently before it waits for the sweeper."
     )

@@ -75,6 +75,7 @@ def worker_settings(
     max_jobs: int,
     max_tries: int = 8,
     job_timeout_seconds: int = 120,
+    poll_delay_seconds: float = 0.05,
 ) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` (what a ``WorkerSettings`` class would hold)."""
     return {
@@ -101,6 +102,8 @@ def worker_settings(
         "max_jobs": max_jobs,
         "keep_result": 0,
         "job_timeout": job_timeout_seconds,
+        # arq takes at most max_jobs new jobs per poll: the delay caps a worker's throughput
+        "poll_delay": poll_delay_seconds,
     }
 
 

@@ -92,11 +92,11 @@ class WorkerRuntime:
 
 def build_runtime(settings: Settings, dispatcher: Dispatcher, *, keys: str) -> WorkerRuntime:
     """Engine (pool sized for the job concurrency), Xero identity, vault, token service."""
-    pool = settings.worker_max_jobs + 2
+    pool = settings.worker_max_jobs * 2 + 2  # a refresh holds a lock connection and a session
     engine = (
         make_engine(settings.database_url)
         if settings.uses_sqlite
-        else make_engine(settings.database_url, pool_size=pool, max_overflow=pool)
+        else make_engine(settings.database_url, pool_size=pool, max_overflow=2)
     )
     sessions = make_session_factory(engine)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
