@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from xero_connector.cli import api_keys, keys, migrate, sandbox, serve
+from xero_connector.cli import api_keys, keys, migrate, sandbox, serve, worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-serve.register(app)
-migrate.register(app)
-keys.register(app)
-api_keys.register(app)
-sandbox.register(app)
+for module in (serve, worker, migrate, keys, api_keys, sandbox):
+    module.register(app)
 
 
 def main() -> None:

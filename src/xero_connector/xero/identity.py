@@ -78,12 +78,18 @@ class XeroEndpoints:
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    """Where to send the user, and the secrets to keep until the callback."""
+    """Where to send the user, and the secrets to keep until the callback.
 
-    url: str
+    The URL carries the state and nonce in its query, so the repr shows neither.
+    """
+
+    url: str = field(repr=False)
     state: str = field(repr=False)
     code_verifier: str = field(repr=False)
     nonce: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"AuthorizationRequest(url={self.url.split('?', 1)[0]!r}?...)"
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,28 @@ def token_response_error(exc: Exception) -> XeroError | XeroUnavailable | XeroRa
     )
 
 
+def _has_oauth_error(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), str)
+
+
+def _check_token_response(response: httpx.Response) -> httpx.Response:
+    """authlib's hook before it parses a token answer: it reads any JSON body as a token.
+
+    A 429 or 5xx must be classified by its status (rate limited, unavailable), not by whatever
+    its body says, and a 4xx without an OAuth ``error`` must not pass for a token answer.
+    """
+    status = response.status_code
+    if status == 429 or status >= 500 or (status >= 400 and not _has_oauth_error(response)):
+        raise httpx.HTTPStatusError(
+            f"token endpoint answered HTTP {status}", request=response.request, response=response
+        )
+    return response
+
+
 class XeroIdentity:
     """Typed access to Xero's identity service for one Xero app (client id and secret)."""
 
@@ -157,6 +185,8 @@ class XeroIdentity:
             token_endpoint_auth_method="client_secret_basic",  # noqa: S106
             timeout=timeout,
         )
+        self._oauth.register_compliance_hook("access_token_response", _check_token_response)
+        self._oauth.register_compliance_hook("refresh_token_response", _check_token_response)
         self._discovery: dict[str, Any] | None = None
         self._discovery_at = 0.0
         self._jwks: KeySet | None = None
