@@ -14,8 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
+from xero_connector.connections.access import AccessTokens
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.settings import Settings
+from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+
+DEFAULT_CALLBACK_URL = "http://127.0.0.1:8000/v1/callback"
+
+
+def callback_url(host: str, port: int) -> str:
+    """The redirect URI of a server listening on ``host:port``."""
+    return f"http://{host}:{port}/v1/callback"
 
 
 @dataclass(kw_only=True)
@@ -32,8 +42,18 @@ class AppContext:
     return_url_origins: tuple[str, ...] = ()
     redis: Redis | None = None
     engine: AsyncEngine | None = None
+    # The OAuth flow and disconnects (None: Xero credentials or keyring not configured -> 503).
+    vault: Vault | None = None
+    xero_identity: XeroIdentity | None = None
+    xero_redirect_uri: str | None = None
+    xero_scopes: tuple[str, ...] = ()
+    state_ttl_seconds: int = 600
+    # The token layer's TokenService; None falls back to a plain refresh on demand.
+    access_tokens: AccessTokens | None = None
 
     async def aclose(self) -> None:
+        if self.xero_identity is not None:
+            await self.xero_identity.aclose()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -57,11 +77,39 @@ def build_authenticator(settings: Settings, http: httpx.AsyncClient) -> Authenti
     return Authenticator(verifier)
 
 
-def build_context(settings: Settings) -> AppContext:
-    """Create the resources for ``settings`` (no I/O happens until they are used)."""
+def build_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity | None:
+    """The Xero app's identity client, when its client id and secret are set."""
+    secret = settings.xero_client_secret
+    if not settings.xero_client_id or secret is None or not secret.get_secret_value():
+        return None
+    return XeroIdentity(
+        client_id=settings.xero_client_id,
+        client_secret=secret.get_secret_value(),
+        endpoints=XeroEndpoints(
+            login_base=settings.xero_login_base,
+            identity_base=settings.xero_identity_base,
+            api_base=settings.xero_api_base,
+        ),
+        http=http,
+        timeout=settings.xero_timeout_seconds,
+    )
+
+
+def build_context(settings: Settings, *, listen_callback_url: str | None = None) -> AppContext:
+    """Create the resources for ``settings`` (no I/O happens until they are used).
+
+    ``listen_callback_url`` is the running server's own ``/v1/callback`` (see ``callback_url``),
+    used when ``XERO_CONNECTOR_XERO_REDIRECT_URI`` is unset.
+    """
     engine = make_engine(settings.database_url)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    keys = settings.keys.get_secret_value() if settings.keys is not None else None
     return AppContext(
+        vault=Vault(LocalKeyring.from_setting(keys)) if keys else None,
+        xero_identity=build_identity(settings, http),
+        xero_redirect_uri=settings.xero_redirect_uri or listen_callback_url or DEFAULT_CALLBACK_URL,
+        xero_scopes=tuple(settings.scopes),
+        state_ttl_seconds=settings.state_ttl_seconds,
         session_factory=make_session_factory(engine),
         http=http,
         authenticator=build_authenticator(settings, http),

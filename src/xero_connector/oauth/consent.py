@@ -61,13 +61,12 @@ async def store_consent(
             session, workspace_id=workspace_id, tenant_id=tenant.tenant_id
         )
         if connection is None:
-            connection = await add_connection(
-                session,
-                Connection(id=new_id(), workspace_id=workspace_id, created_at=now, updated_at=now),
-            )
-        elif connection.grant_id != grant.id:
+            connection = Connection(id=new_id(), workspace_id=workspace_id, created_at=now)
+            _point_at(connection, grant, tenant, now)
+            await add_connection(session, connection)
+        else:
             replaced_grants.add(connection.grant_id)
-        _point_at(connection, grant, tenant, now)
+            _point_at(connection, grant, tenant, now)
         connection_ids.append(connection.id)
     await session.flush()
 
