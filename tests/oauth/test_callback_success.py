@@ -88,7 +88,8 @@ async def test_without_return_url_a_page_names_the_outcome_and_posts_to_the_open
     }
     assert "window.opener.postMessage" in response.text
     assert "Connected to Xero" in response.text
-    assert "<link" not in response.text and "src=" not in response.text
+    assert "<link" not in response.text
+    assert "src=" not in response.text
 
 
 async def test_reconnecting_keeps_the_connection_id_and_replaces_the_grant(
@@ -103,10 +104,12 @@ async def test_reconnecting_keeps_the_connection_id_and_replaces_the_grant(
     assert connection.grant_id == new_grant.id
     old = next(g for g in grants if g.id == old_grant.id)
     assert old.status == "shredded"
-    assert old.token_ciphertext is None and old.data_key_wrapped is None
+    assert old.token_ciphertext is None
+    assert old.data_key_wrapped is None
     # Destroyed locally but never revoked: that would remove the new consent's connections.
     assert browser.fake.revoked_tokens == []
-    assert new_grant.status == "active" and new_grant.token_ciphertext is not None
+    assert new_grant.status == "active"
+    assert new_grant.token_ciphertext is not None
 
 
 async def test_reconnecting_one_of_two_organisations_keeps_the_shared_grant(
@@ -117,7 +120,8 @@ async def test_reconnecting_one_of_two_organisations_keeps_the_shared_grant(
     await browser.connect([ONE])
     connections, grants = await _rows(browser)
     old = next(g for g in grants if g.id == shared.id)
-    assert old.status == "active" and old.token_ciphertext is not None  # tenant-2 still uses it
+    assert old.status == "active"
+    assert old.token_ciphertext is not None
     assert {c.tenant_id: c.grant_id == shared.id for c in connections} == {
         "tenant-1": False,
         "tenant-2": True,
@@ -134,4 +138,5 @@ async def test_a_successful_callback_is_audited_without_secrets(browser: Browser
     assert actions[-2][0:2] == ("connect.start", "ok")
     assert actions[-1] == ("connect.callback", "connected", "xero-callback")
     text = repr([(e.detail, e.target, e.source) for e in events])
-    assert code not in text and state_of(url) not in text
+    assert code not in text
+    assert state_of(url) not in text
