@@ -88,7 +88,7 @@ async def _take_state(
             target=f"oauth_state:{row.id}" if row is not None else None,
             result="rejected",
             source=source,
-            detail={"state": problem},
+            detail={"problem": f"state {problem}"},
         )
         # The request dependency rolls back on the error below; keep the audit event.
         await session.commit()
