@@ -141,6 +141,12 @@ class Disconnector:
             result = "revocation_owed"
         else:
             await shred_grant(session, grant, now=now)
+            # Revocation removed every connection of this consent at Xero: nothing is owed.
+            for connection in await repo.connections_of_grant(session, grant.id):
+                if connection.remote_delete_due_at is not None:
+                    connection.remote_delete_due_at = None
+                    connection.remote_deleted_at = now
+            await session.flush()
             result = "ok"
         await record_audit(
             session,
