@@ -20,18 +20,12 @@ from xero_connector.settings import Settings
 from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 
-DEFAULT_CALLBACK_URL = "http://127.0.0.1:8000/v1/callback"
-
-
-def callback_url(host: str, port: int) -> str:
-    """The redirect URI of a server listening on ``host:port``."""
-    return f"http://{host}:{port}/v1/callback"
-
 
 @dataclass(kw_only=True)
 class AppContext:
     """Everything a request or job may use. ``aclose`` releases what the context owns.
 
+    ``vault`` is None only when no keyring is configured (tests that need no encryption).
     ``engine`` is set when the context created its own engine (it is disposed on close); a test
     context may instead hand in a ``session_factory`` bound to a connection it controls.
     """
@@ -39,11 +33,11 @@ class AppContext:
     session_factory: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     authenticator: Authenticator
+    vault: Vault | None = None
     return_url_origins: tuple[str, ...] = ()
     redis: Redis | None = None
     engine: AsyncEngine | None = None
     # The OAuth flow and disconnects (None: Xero credentials or keyring not configured -> 503).
-    vault: Vault | None = None
     xero_identity: XeroIdentity | None = None
     xero_redirect_uri: str | None = None
     xero_scopes: tuple[str, ...] = ()
@@ -95,24 +89,25 @@ def build_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity 
     )
 
 
-def build_context(settings: Settings, *, listen_callback_url: str | None = None) -> AppContext:
+def build_context(settings: Settings) -> AppContext:
     """Create the resources for ``settings`` (no I/O happens until they are used).
 
-    ``listen_callback_url`` is the running server's own ``/v1/callback`` (see ``callback_url``),
-    used when ``XERO_CONNECTOR_XERO_REDIRECT_URI`` is unset.
+    The CLI's ``dev``/``api`` fill ``xero_redirect_uri`` with their own ``/v1/callback`` when it
+    is unset; without one, the OAuth routes answer 503.
     """
     engine = make_engine(settings.database_url)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
-    keys = settings.keys.get_secret_value() if settings.keys is not None else None
     return AppContext(
-        vault=Vault(LocalKeyring.from_setting(keys)) if keys else None,
         xero_identity=build_identity(settings, http),
-        xero_redirect_uri=settings.xero_redirect_uri or listen_callback_url or DEFAULT_CALLBACK_URL,
+        xero_redirect_uri=settings.xero_redirect_uri,
         xero_scopes=tuple(settings.scopes),
         state_ttl_seconds=settings.state_ttl_seconds,
         session_factory=make_session_factory(engine),
         http=http,
         authenticator=build_authenticator(settings, http),
+        vault=Vault(LocalKeyring.from_setting(settings.keys.get_secret_value()))
+        if settings.keys is not None
+        else None,
         return_url_origins=tuple(settings.return_url_origin_list),
         redis=Redis.from_url(settings.redis_url) if settings.redis_url else None,
         engine=engine,

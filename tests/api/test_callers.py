@@ -191,3 +191,14 @@ async def test_a_malformed_workspace_id_is_422(
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
+
+
+async def test_me_describes_the_caller_and_its_rights(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/me", headers=bearer(dashboard_jwt("ws-1")))
+    assert response.status_code == 200
+    assert response.json() == {
+        "actor": "jwt:user-7",
+        "role": "dashboard",
+        "workspace_id": "ws-1",
+        "actions": ["connect", "read", "map", "sync", "disconnect"],
+    }

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from xero_connector.api.deps import SessionDep
+from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.xero_deps import OAuthFlowDep, request_source
 from xero_connector.oauth import complete_callback, render_callback_page
 
@@ -28,8 +29,9 @@ Param = Annotated[str | None, Query(max_length=4096)]
             "status=error&error=<code>."
         },
         400: {
-            "description": "Unknown, expired or reused state (problem+json), or a failed "
-            "connection without return_url (the page)."
+            "description": "Unknown, expired or reused state (problem+json). A failed "
+            "connection without return_url answers the HTML result page with 400 instead.",
+            "content": {PROBLEM_JSON: {}},
         },
     },
 )

@@ -6,6 +6,7 @@ authenticated operation also documents 401 and 403.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,7 +38,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
@@ -49,7 +50,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             for response in responses.values():
                 content = response.get("content", {})
                 if PROBLEM_JSON in content and not content[PROBLEM_JSON]:
-                    content[PROBLEM_JSON] = {"schema": _PROBLEM_REF}
+                    content[PROBLEM_JSON] = {"schema": dict(_PROBLEM_REF)}
     return schema
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """Who the caller is. ``service`` and ``ops`` are API-key roles; ``dashboard`` is a JWT."""
+    """Who the caller is: `service` and `ops` are API-key roles, `dashboard` is a JWT."""
 
     SERVICE = "service"
     OPS = "ops"

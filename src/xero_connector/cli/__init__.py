@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from xero_connector.cli import keys, migrate
+from xero_connector.cli import api_keys, keys, migrate, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 migrate.register(app)
 keys.register(app)
+api_keys.register(app)
+serve.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,118 @@
+"""``xero-connector dev`` (everything in one process, embedded defaults) and ``api`` (scale-out).
+
+``dev`` migrates the database, keeps its keyring in a file beside the SQLite database, prints a
+fresh service API key (``API key: <key>``; the previous dev key is revoked) and serves with caller
+authentication on. ``api`` refuses to start on a missing or placeholder secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import SecretStr
+
+from xero_connector.auth.api_keys import rotate_dev_key
+from xero_connector.cli._db import session_scope
+from xero_connector.db.migrate import upgrade_sync
+from xero_connector.logging import configure_logging, get_logger
+from xero_connector.main import create_app
+from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.vault import dev_keyring_path, load_or_create_dev_keyring
+
+Host = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
+Port = Annotated[int, typer.Option("--port", help="Port to listen on.")]
+SandboxPort = Annotated[
+    int,
+    typer.Option("--sandbox-port", help="Port of the built-in Xero sandbox (no real credentials)."),
+]
+
+log = get_logger(__name__)
+
+
+def with_redirect_default(settings: Settings, host: str, port: int) -> Settings:
+    """Default the redirect URI to this server's own ``/v1/callback``."""
+    if settings.xero_redirect_uri:
+        return settings
+    return settings.model_copy(update={"xero_redirect_uri": f"http://{host}:{port}/v1/callback"})
+
+
+def with_dev_keyring(settings: Settings) -> Settings:
+    """Use XERO_CONNECTOR_KEYS when set, else the keyring file beside the SQLite database."""
+    if settings.keys is not None and settings.keys.get_secret_value().strip():
+        return settings
+    try:
+        path = dev_keyring_path(settings.database_url)
+    except ValueError:
+        raise ConfigurationError(
+            "XERO_CONNECTOR_KEYS must be set when dev runs on a database other than a SQLite file"
+        ) from None
+    keyring = load_or_create_dev_keyring(Path(path))
+    return settings.model_copy(update={"keys": SecretStr(keyring)})
+
+
+def with_sandbox(settings: Settings, *, host: str, port: int, sandbox_port: int) -> Settings:
+    """The seam where ``dev`` starts the Xero sandbox and points the three Xero bases at it.
+
+    Only without real Xero credentials. The sandbox itself arrives with the sandbox issue; until
+    then the bases stay as configured.
+    """
+    if sandbox_port == port:
+        raise ConfigurationError("--sandbox-port must differ from --port")
+    return settings
+
+
+async def issue_dev_key(database_url: str) -> str:
+    """Revoke the previous dev key and create a fresh unbound service key."""
+    async with session_scope(database_url) as session:
+        issued = await rotate_dev_key(session, source="dev")
+    return issued.key
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_config=None, lifespan="on"
+    )
+    uvicorn.Server(config).run()
+
+
+def _refuse(error: ConfigurationError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(2)
+
+
+def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort = 8001) -> None:
+    """Run everything in one process with embedded defaults (SQLite, in-process jobs)."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=False)
+    try:
+        settings = with_dev_keyring(settings)
+        if not settings.has_real_xero_credentials:
+            settings = with_sandbox(settings, host=host, port=port, sandbox_port=sandbox_port)
+    except ConfigurationError as error:
+        raise _refuse(error) from None
+    settings = with_redirect_default(settings, host, port)
+    upgrade_sync(settings.database_url)
+    key = asyncio.run(issue_dev_key(settings.database_url))
+    typer.echo(f"API key: {key}")
+    log.info("dev_starting", url=f"http://{host}:{port}")
+    serve(settings, host, port)
+
+
+def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Run the stateless REST API (Postgres and Redis required)."""
+    settings = Settings()
+    try:
+        settings.check_for_scale_out()
+    except ConfigurationError as error:
+        raise _refuse(error) from None
+    configure_logging(settings.log_level)
+    serve(with_redirect_default(settings, host, port), host, port)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(dev)
+    app.command()(api)

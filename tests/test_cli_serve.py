@@ -1,0 +1,134 @@
+"""``xero-connector dev`` and ``api`` as a user runs them."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.cli_helpers import command_env, free_port, read_api_key, start, stop, wait_until_up
+from tests.conftest import REDIS_URL
+from xero_connector.cli import app
+from xero_connector.vault import generate_key_entry
+
+
+def test_dev_starts_on_sqlite_with_auth_on_and_prints_a_usable_key(tmp_path: Path) -> None:
+    port = free_port()
+    process = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    try:
+        key = read_api_key(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        assert httpx.get(f"{base}/readyz").status_code == 200
+        assert httpx.get(f"{base}/v1/me").status_code == 401
+        me = httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {key}"})
+        assert me.status_code == 200
+        assert me.json()["role"] == "service"
+    finally:
+        stderr = stop(process)
+    assert key not in stderr
+    assert (tmp_path / "xero-connector.db").is_file()
+    keyring = tmp_path / "xero-connector.keyring"
+    assert stat.S_IMODE(keyring.stat().st_mode) == 0o600
+    assert keyring.read_text().strip() not in stderr
+
+
+def test_dev_restart_keeps_the_keyring_and_replaces_the_key(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    try:
+        old_key = read_api_key(first)
+        wait_until_up(base)
+    finally:
+        stop(first)
+    keyring = (tmp_path / "xero-connector.keyring").read_text()
+    second = start(["dev", "--port", str(port)], cwd=tmp_path, env=command_env())
+    try:
+        new_key = read_api_key(second)
+        wait_until_up(base)
+        old = httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {old_key}"})
+        new = httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {new_key}"})
+    finally:
+        stop(second)
+    assert new_key != old_key
+    assert (old.status_code, new.status_code) == (401, 200)
+    assert (tmp_path / "xero-connector.keyring").read_text() == keyring
+
+
+def test_dev_refuses_the_sandbox_on_its_own_port(tmp_path: Path) -> None:
+    process = start(
+        ["dev", "--port", "8123", "--sandbox-port", "8123"], cwd=tmp_path, env=command_env()
+    )
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "--sandbox-port" in stderr
+
+
+@pytest.fixture
+def scale_out_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A complete, valid scale-out configuration, also set in this process's environment."""
+    for name in list(command_env()):
+        if name.startswith("XERO_CONNECTOR_"):
+            monkeypatch.delenv(name, raising=False)
+    values = {
+        "XERO_CONNECTOR_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/unused",
+        "XERO_CONNECTOR_REDIS_URL": REDIS_URL,
+        "XERO_CONNECTOR_KEYS": generate_key_entry(),
+        "XERO_CONNECTOR_XERO_CLIENT_ID": "client-id-for-tests",
+        "XERO_CONNECTOR_XERO_CLIENT_SECRET": "a-real-looking-client-secret-value",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("XERO_CONNECTOR_REDIS_URL", None),
+        ("XERO_CONNECTOR_KEYS", None),
+        ("XERO_CONNECTOR_KEYS", "changeme"),
+        ("XERO_CONNECTOR_KEYS", "k1:tooshort"),
+        ("XERO_CONNECTOR_XERO_CLIENT_ID", None),
+        ("XERO_CONNECTOR_XERO_CLIENT_SECRET", "changeme"),
+        ("XERO_CONNECTOR_DATABASE_URL", "sqlite+aiosqlite:///./x.db"),
+    ],
+)
+def test_api_refuses_to_start_naming_the_variable(
+    scale_out_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str | None,
+) -> None:
+    if value is None:
+        monkeypatch.delenv(variable)
+    else:
+        monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["api"])
+    assert result.exit_code == 2
+    assert variable in result.stderr
+    if value and variable == "XERO_CONNECTOR_KEYS":
+        assert value.split(":")[-1] not in result.stderr
+
+
+def test_api_serves_readiness_on_postgres_and_redis(
+    tmp_path: Path, scale_out_env: dict[str, str], pg_url: str
+) -> None:
+    port = free_port()
+    env = command_env(**{**scale_out_env, "XERO_CONNECTOR_DATABASE_URL": pg_url})
+    process = start(["api", "--port", str(port)], cwd=tmp_path, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base)
+        ready = httpx.get(f"{base}/readyz")
+        anonymous = httpx.get(f"{base}/v1/me")
+    finally:
+        stderr = stop(process)
+    assert ready.status_code == 200, stderr
+    assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert anonymous.status_code == 401
+    assert scale_out_env["XERO_CONNECTOR_XERO_CLIENT_SECRET"] not in stderr

@@ -1,0 +1,43 @@
+"""The committed contract and the README's configuration table match the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from xero_connector.api.contract import render_contract
+from xero_connector.config_table import current_table, render_settings_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_openapi_yaml_is_the_apps_schema() -> None:
+    committed = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    assert committed == render_contract(), (
+        "openapi.yaml is stale: run `python -m xero_connector.api.contract > openapi.yaml`"
+    )
+
+
+def test_the_contract_is_deterministic() -> None:
+    assert render_contract() == render_contract()
+
+
+def test_every_error_response_in_the_contract_is_a_problem() -> None:
+    schema = yaml.safe_load(render_contract())
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        f"{method.upper()} {path} {status}"
+                    )
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_readme_configuration_table_is_generated_from_settings() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert current_table(readme) == render_settings_table(), (
+        "README.md's configuration table is stale: "
+        "run `python -m xero_connector.config_table --write README.md`"
+    )

@@ -1,0 +1,77 @@
+"""The log processor masks secrets that reach a log line anyway (the second net)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from xero_connector.logging import configure_logging, get_logger
+from xero_connector.redaction import redact
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+API_KEY = "xck_0123456789ab_SuperSecretKeyMaterial0123456789"
+
+
+@pytest.fixture
+def logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("INFO")
+    yield capsys
+    root.handlers, root.level = handlers, level
+    structlog.reset_defaults()
+
+
+def lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+
+
+def test_secret_named_fields_are_masked(logs: pytest.CaptureFixture[str]) -> None:
+    get_logger("t").info(
+        "exchanged", access_token="at-123", refresh_token="rt-456", client_secret="cs", tenant="t1"
+    )
+    [line] = lines(logs)
+    assert line["access_token"] == line["refresh_token"] == line["client_secret"] == "***"
+    assert line["tenant"] == "t1"
+
+
+def test_token_shaped_values_are_masked_anywhere(logs: pytest.CaptureFixture[str]) -> None:
+    get_logger("t").info(
+        f"header Bearer {API_KEY}", note=f"got {JWT}", nested={"items": [API_KEY], "password": "p"}
+    )
+    output = logs.readouterr().err
+    assert JWT not in output
+    assert API_KEY not in output
+    assert '"password": "***"' in output
+
+
+def test_standard_library_records_are_masked_too(logs: pytest.CaptureFixture[str]) -> None:
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "GET", "/v1/callback?code=abc123&state=xyz789", 303
+    )
+    output = logs.readouterr().err
+    assert "abc123" not in output
+    assert "xyz789" not in output
+    assert "/v1/callback?code=***&state=***" in output
+
+
+def test_exception_tracebacks_are_masked(logs: pytest.CaptureFixture[str]) -> None:
+    try:
+        raise RuntimeError(f"failed with refresh_token={JWT}")
+    except RuntimeError:
+        get_logger("t").exception("boom")
+    output = logs.readouterr().err
+    assert JWT not in output
+    assert "RuntimeError" in output
+
+
+def test_redact_keeps_ordinary_values() -> None:
+    assert redact({"workspace_id": "ws-1", "count": 3, "code": "abc"}) == {
+        "workspace_id": "ws-1",
+        "count": 3,
+        "code": "***",
+    }
