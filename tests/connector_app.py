@@ -28,6 +28,8 @@ from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.main import create_app
 from xero_connector.settings import DEFAULT_SCOPES, Settings
+from xero_connector.tokens.locks import LocalGrantLocks
+from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.identity import XeroIdentity
 
@@ -43,12 +45,18 @@ def _context(factory: async_sessionmaker[AsyncSession], **extra: Any) -> AppCont
     identity = XeroIdentity(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, endpoints=ENDPOINTS, http=http
     )
+    vault = Vault(LocalKeyring.from_setting(KEY_ENTRY))
+    # One process per test: in-process grant locks are enough (the token layer tests the rest).
+    tokens = TokenService(
+        session_factory=factory, vault=vault, identity=identity, locks=LocalGrantLocks()
+    )
     return AppContext(
         session_factory=factory,
         http=http,
         authenticator=Authenticator(verifier),
         return_url_origins=(DASHBOARD,),
-        vault=Vault(LocalKeyring.from_setting(KEY_ENTRY)),
+        vault=vault,
+        token_service=tokens,
         xero_identity=identity,
         xero_redirect_uri=REDIRECT_URI,
         xero_scopes=tuple(DEFAULT_SCOPES.split()),

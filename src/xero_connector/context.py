@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
-from xero_connector.connections.access import AccessTokens
 from xero_connector.db.engine import make_engine, make_session_factory
+from xero_connector.jobs.runtime import token_service
 from xero_connector.settings import Settings
+from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 
@@ -42,8 +43,8 @@ class AppContext:
     xero_redirect_uri: str | None = None
     xero_scopes: tuple[str, ...] = ()
     state_ttl_seconds: int = 600
-    # The token layer's TokenService; None falls back to a plain refresh on demand.
-    access_tokens: AccessTokens | None = None
+    # The token layer's TokenService (None without Xero credentials or keyring).
+    token_service: TokenService | None = None
 
     async def aclose(self) -> None:
         if self.xero_identity is not None:
@@ -96,18 +97,32 @@ def build_context(settings: Settings) -> AppContext:
     is unset; without one, the OAuth routes answer 503.
     """
     engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    keys = settings.keys.get_secret_value() if settings.keys is not None else None
+    vault = Vault(LocalKeyring.from_setting(keys)) if keys else None
+    identity = build_identity(settings, http)
+    tokens = (
+        token_service(
+            settings,
+            engine=engine,
+            session_factory=session_factory,
+            vault=vault,
+            identity=identity,
+        )
+        if vault is not None and identity is not None
+        else None
+    )
     return AppContext(
-        xero_identity=build_identity(settings, http),
+        session_factory=session_factory,
+        http=http,
+        authenticator=build_authenticator(settings, http),
+        vault=vault,
+        xero_identity=identity,
         xero_redirect_uri=settings.xero_redirect_uri,
         xero_scopes=tuple(settings.scopes),
         state_ttl_seconds=settings.state_ttl_seconds,
-        session_factory=make_session_factory(engine),
-        http=http,
-        authenticator=build_authenticator(settings, http),
-        vault=Vault(LocalKeyring.from_setting(settings.keys.get_secret_value()))
-        if settings.keys is not None
-        else None,
+        token_service=tokens,
         return_url_origins=tuple(settings.return_url_origin_list),
         redis=Redis.from_url(settings.redis_url) if settings.redis_url else None,
         engine=engine,

@@ -90,6 +90,25 @@ class Settings(BaseSettings):
     keepalive_after_seconds: int = Field(
         86400, description="Refresh any grant not refreshed for this long."
     )
+    refresh_grace_seconds: int = Field(
+        1800,
+        description="How long Xero keeps accepting a refresh token after its first use; a lost "
+        "refresh answer is recovered by resending the same token within this.",
+    )
+    refresh_lock_wait_seconds: float = Field(
+        60.0, description="How long a refresh waits for another process's refresh of the grant."
+    )
+    sweep_interval_seconds: int = Field(
+        30,
+        description="How often the sweeper re-enqueues everything due from the database "
+        "(a divisor of 60, or whole minutes).",
+    )
+    sweep_limit: int = Field(20000, description="Most items of each kind one sweep enqueues.")
+    queue_name: str = Field("xero-connector", description="The arq queue (and job id prefix).")
+    worker_max_jobs: int = Field(20, description="Jobs one worker process runs at once.")
+    job_max_tries: int = Field(
+        8, description="Tries of a job failing transiently before it waits for the sweeper."
+    )
     tenant_concurrency: int = Field(5, description="Xero calls in flight per tenant.")
     tenant_calls_per_minute: int = Field(60, description="Xero calls per tenant per minute.")
     tenant_calls_per_day: int = Field(5000, description="Xero calls per tenant per day.")

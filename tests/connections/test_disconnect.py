@@ -41,7 +41,7 @@ async def test_disconnect_deletes_at_xero_revokes_and_shreds(browser: Browser) -
     assert connection.remote_delete_due_at is None
     assert browser.fake.deleted_connections == [xero_id]
     assert len(browser.fake.revoked_tokens) == 1
-    assert grant.status == "shredded"
+    assert grant.status == "revoked"  # revoked at Xero, then shredded
     assert grant.token_ciphertext is None
     assert grant.data_key_wrapped is None
     assert grant.revocation_due_at is None
@@ -73,7 +73,7 @@ async def test_a_grant_still_used_by_another_connection_is_not_revoked(browser: 
     await _delete(browser, second)
     _, grant = await _rows(browser, second)
     assert len(browser.fake.revoked_tokens) == 1
-    assert grant.status == "shredded"
+    assert grant.status == "revoked"  # revoked at Xero, then shredded
 
 
 async def test_a_xero_404_counts_as_done(browser: Browser) -> None:
@@ -106,7 +106,7 @@ async def test_a_successful_revocation_settles_an_owed_delete(browser: Browser) 
     browser.fake.fail_delete = "timeout"
     assert await _delete(browser, connection_id) == 204
     connection, grant = await _rows(browser, connection_id)
-    assert grant.status == "shredded"
+    assert grant.status == "revoked"  # revoked at Xero, then shredded
     assert connection.remote_delete_due_at is None
     assert browser.fake.connections == {}
 

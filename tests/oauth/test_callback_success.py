@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.connector_app import Browser, outcome_of, state_of
 from tests.fake_xero import Tenant
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
-from xero_connector.oauth.grant_tokens import open_grant
+from xero_connector.tokens.sealing import open_tokens
 
 ONE = Tenant("tenant-1", "Demo Company (NZ)")
 TWO = Tenant("tenant-2", "Second Ltd", "ORGANISATION")
@@ -42,7 +42,7 @@ async def test_the_grant_is_stored_encrypted_and_decrypts_only_as_itself(browser
     await browser.connect([ONE])
     _, [grant] = await _rows(browser)
     assert browser.context.vault is not None
-    tokens = open_grant(browser.context.vault, grant)
+    tokens = open_tokens(browser.context.vault, grant)
     assert tokens.refresh_token in browser.fake.refresh_tokens
     assert grant.token_ciphertext is not None
     assert tokens.refresh_token.encode() not in grant.token_ciphertext

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from xero_connector.api.deps import ContextDep
-from xero_connector.connections import Disconnector, PlainRefresh
+from xero_connector.connections import Disconnector
 from xero_connector.errors import ServiceUnavailable
 from xero_connector.oauth import OAuthFlow
 
@@ -27,12 +27,9 @@ def get_oauth_flow(context: ContextDep) -> OAuthFlow:
 
 
 def get_disconnector(context: ContextDep) -> Disconnector:
-    if context.xero_identity is None or context.vault is None:
+    if context.xero_identity is None or context.token_service is None:
         raise ServiceUnavailable("Xero credentials or the keyring are not configured")
-    tokens = context.access_tokens or PlainRefresh(
-        identity=context.xero_identity, vault=context.vault
-    )
-    return Disconnector(identity=context.xero_identity, vault=context.vault, tokens=tokens)
+    return Disconnector(identity=context.xero_identity, tokens=context.token_service)
 
 
 def request_source(request: Request) -> str:

@@ -97,6 +97,8 @@ def status() -> None:
         for kek_id, count in per_kek.items():
             in_use.add(kek_id)
             typer.echo(f"{table}\t{kek_id}\t{count}")
+    if not in_use:
+        typer.echo("no row holds a wrapped data key")
     if keyring is None:
         return
     typer.echo(f"active key: {keyring.active_kek_id}")

@@ -5,8 +5,9 @@ Disconnect, in this order:
 2. Xero's ``DELETE /connections/{xero connection id}`` is attempted with a fresh access token; a
    404 counts as done; any failure leaves ``remote_delete_due_at`` set for a job to retry;
 3. only when no live connection uses the grant any more is its refresh token revoked and its
-   ciphertext and data key destroyed; a failed revocation sets ``revocation_due_at`` and keeps
-   the ciphertext until a job revokes it.
+   ciphertext and data key destroyed (the token layer's ``forget_grant``, under the grant's
+   refresh lock); a failed revocation sets ``revocation_due_at`` and keeps the ciphertext until
+   a job revokes it.
 """
 
 from __future__ import annotations
@@ -17,21 +18,19 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xero_connector.connections.access import AccessTokens
+from xero_connector.connections.access import GrantTokens
 from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
-from xero_connector.db.models import Connection, XeroGrant
+from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections as repo
 from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.grants import (
     get_grant,
     grant_has_live_connections,
     mark_revocation_due,
-    shred_grant,
 )
 from xero_connector.errors import AppError, NotFound
 from xero_connector.logging import get_logger
-from xero_connector.oauth.grant_tokens import open_grant
-from xero_connector.vault import Vault, VaultError
+from xero_connector.vault import VaultError
 from xero_connector.xero.identity import XeroIdentity
 
 log = get_logger(__name__)
@@ -68,8 +67,7 @@ class Disconnector:
     """Disconnects connections at Xero and forgets tokens nothing uses any more."""
 
     identity: XeroIdentity
-    vault: Vault
-    tokens: AccessTokens
+    tokens: GrantTokens
 
     async def disconnect(
         self,
@@ -100,22 +98,18 @@ class Disconnector:
             source=source,
             detail={"tenant_id": connection.tenant_id},
         )
-        # Durable before we talk to Xero: the connection reads as disconnected whatever follows.
+        # Durable before we talk to Xero: the connection reads as disconnected whatever follows,
+        # and the token layer (own sessions) never waits on a write of ours.
         await session.commit()
         if already:
             return
-        grant = await get_grant(session, connection.grant_id)
-        if grant is None:
-            return
-        await self._delete_at_xero(session, connection, grant)
-        if not await grant_has_live_connections(session, grant.id):
-            await self._revoke_and_shred(session, grant, actor=actor, source=source)
+        await self._delete_at_xero(session, connection)
+        if not await grant_has_live_connections(session, connection.grant_id):
+            await self._revoke_and_shred(session, connection, actor=actor, source=source)
 
-    async def _delete_at_xero(
-        self, session: AsyncSession, connection: Connection, grant: XeroGrant
-    ) -> None:
+    async def _delete_at_xero(self, session: AsyncSession, connection: Connection) -> None:
         try:
-            access_token = await self.tokens.access_token(session, grant.id)
+            access_token = await self.tokens.access_token(connection.grant_id)
             await self.identity.delete_connection(access_token, connection.xero_connection_id)
         except (AppError, VaultError) as exc:
             log.warning(
@@ -124,29 +118,24 @@ class Disconnector:
             return
         connection.remote_delete_due_at = None
         connection.remote_deleted_at = datetime.now(UTC)
-        await session.flush()
+        await session.commit()
 
     async def _revoke_and_shred(
-        self, session: AsyncSession, grant: XeroGrant, *, actor: str, source: str | None
+        self, session: AsyncSession, connection: Connection, *, actor: str, source: str | None
     ) -> None:
-        now = datetime.now(UTC)
-        if grant.status == "shredded":
+        grant = await get_grant(session, connection.grant_id)
+        if grant is None or grant.token_ciphertext is None:
             return
         try:
-            tokens = open_grant(self.vault, grant)
-            await self.identity.revoke(tokens.refresh_token)
+            # Revocation removes the consent's connections at Xero: owed deletes are settled.
+            await self.tokens.forget_grant(grant.id, revoke=True)
         except (AppError, VaultError) as exc:
             log.warning("revocation_owed", grant_id=grant.id, error=type(exc).__name__)
-            await mark_revocation_due(session, grant, now=now, error=type(exc).__name__)
+            await mark_revocation_due(
+                session, grant, now=datetime.now(UTC), error=type(exc).__name__
+            )
             result = "revocation_owed"
         else:
-            await shred_grant(session, grant, now=now)
-            # Revocation removed every connection of this consent at Xero: nothing is owed.
-            for connection in await repo.connections_of_grant(session, grant.id):
-                if connection.remote_delete_due_at is not None:
-                    connection.remote_delete_due_at = None
-                    connection.remote_deleted_at = now
-            await session.flush()
             result = "ok"
         await record_audit(
             session,

@@ -24,7 +24,7 @@ from xero_connector.db.repos.grants import (
     shred_grant,
 )
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
-from xero_connector.oauth.grant_tokens import seal_into_grant
+from xero_connector.tokens.sealing import seal_into
 from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.identity import TenantConnection
 
@@ -51,7 +51,7 @@ async def store_consent(
         updated_at=now,
         status="active",
     )
-    seal_into_grant(flow.vault, grant, tokens)
+    seal_into(flow.vault, grant, tokens)
     await add_grant(session, grant)
 
     connection_ids: list[str] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -76,6 +77,17 @@ class SandboxConfig:
     code_seconds: int = 300
     idempotency_seconds: float = 600.0
     max_body_bytes: int = 3_500_000
+    refresh_token_seconds: float = 60 * 86400.0  # a refresh token unused this long expires
+    login_seconds: float = 1800.0  # how long a sign-in/consent page transaction stays usable
+    hang_seconds: float = 600.0  # real seconds a hung or dropped call is held before giving up
+    redirect_uris: tuple[str, ...] = ()  # when set, the only redirect URIs authorize accepts
+
+    def __repr__(self) -> str:
+        # client secrets never appear in a repr
+        return (
+            f"SandboxConfig(clients={sorted(self.clients)}, grace_seconds={self.grace_seconds}, "
+            f"time_scale={self.time_scale}, strict={self.strict}, seed={self.seed})"
+        )
 
 
 class SandboxClock:
@@ -85,10 +97,16 @@ class SandboxClock:
         self.time_scale = time_scale
         self._real_start = time.time()
         self._mono_start = time.monotonic()
+        self._skipped = 0.0
 
     def now(self) -> float:
         """Sandbox epoch seconds."""
-        return self._real_start + (time.monotonic() - self._mono_start) * self.time_scale
+        elapsed = (time.monotonic() - self._mono_start) * self.time_scale
+        return self._real_start + elapsed + self._skipped
+
+    def advance(self, sandbox_seconds: float) -> None:
+        """Jump sandbox time forward (tests: expire codes, grace periods, windows)."""
+        self._skipped += sandbox_seconds
 
     def real_seconds(self, sandbox_seconds: float) -> float:
         return sandbox_seconds / self.time_scale
@@ -115,7 +133,9 @@ class Stats:
     token_calls: Counter[str] = field(default_factory=Counter)  # by grant_type
     rotations: Counter[str] = field(default_factory=Counter)  # by grant id
     invalid_grant: Counter[str] = field(default_factory=Counter)  # by grant id ("unknown" if none)
-    faults: Counter[str] = field(default_factory=Counter)  # by kind: 5xx, drop, hang
+    faults: Counter[str] = field(default_factory=Counter)  # by kind: 500, 503, drop, hang
+    grace_reuses: Counter[str] = field(default_factory=Counter)  # by grant id
+    token_errors: Counter[str] = field(default_factory=Counter)  # by OAuth error code
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -129,6 +149,9 @@ class Stats:
             "rotations": dict(self.rotations),
             "invalid_grant": dict(self.invalid_grant),
             "faults": dict(self.faults),
+            "faults_total": sum(self.faults.values()),
+            "grace_reuses": dict(self.grace_reuses),
+            "token_errors": dict(self.token_errors),
         }
 
 
@@ -152,10 +175,17 @@ class World:
 
     def reset(self) -> None:
         self.rng = random.Random(self.config.seed)  # noqa: S311  (simulation, not security)
+        # ids (users' connections, auth events, grants) come from their own stream, so they do not
+        # shift the fault sequence and a given seed replays the same ids
+        self._ids = random.Random(f"{self.config.seed}:ids")  # noqa: S311
         self.stats = Stats()
         self.access_tokens: dict[str, AccessRecord] = {}
         # tenants a user disconnected "from inside Xero", by grant id
         self.disconnected: defaultdict[str, set[str]] = defaultdict(set)
+
+    def new_id(self) -> str:
+        """A deterministic (seeded) UUID4-shaped identifier."""
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def issue_test_token(self, tenant_ids: list[str], grant_id: str = "test") -> str:
         """An opaque access token reaching ``tenant_ids`` (for benchmarks and direct seeding)."""

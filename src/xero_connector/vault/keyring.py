@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from xero_connector.settings import ConfigurationError, is_placeholder
 from xero_connector.vault.errors import DecryptionError, UnknownKeyError
+from xero_connector.vault.provider import KeyProvider
 
 SETTING = "XERO_CONNECTOR_KEYS"
 KEY_BYTES = 32
@@ -66,7 +67,7 @@ def _decode_key(text: str, position: int) -> bytes:
     return key
 
 
-class LocalKeyring:
+class LocalKeyring(KeyProvider):
     """Key-encryption keys held in process memory; implements :class:`KeyProvider`.
 
     The repr shows key ids only. Keys live in a private mapping and are never formatted.

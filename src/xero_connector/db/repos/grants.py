@@ -43,6 +43,9 @@ async def shred_grant(session: AsyncSession, grant: XeroGrant, *, now: datetime)
     grant.revocation_due_at = None
     grant.next_attempt_at = None
     grant.status = "shredded"
+    # Bump the fencing counter: a refresh of this grant in flight elsewhere must not write back.
+    grant.refresh_generation += 1
+    grant.refresh_started_at = None
     grant.updated_at = now
     await session.flush()
 

@@ -1,0 +1,26 @@
+"""``xero-connector worker``: the arq worker pool (token refresh, owed disconnects, sweeper)."""
+
+from __future__ import annotations
+
+import typer
+
+from xero_connector.logging import configure_logging
+from xero_connector.settings import ConfigurationError, Settings
+
+
+def worker() -> None:
+    """Run the job worker against Postgres and Redis (refuses to start without them)."""
+    settings = Settings()
+    try:
+        settings.check_for_scale_out()
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    configure_logging(settings.log_level)
+    from xero_connector.jobs.worker import run
+
+    run(settings)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(worker)

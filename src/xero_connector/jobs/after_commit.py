@@ -1,0 +1,81 @@
+"""Enqueue jobs only after the transaction that made them due has committed.
+
+A job enqueued before its commit can run before the row exists (and find nothing), or run for a
+transaction that then rolls back. ``AfterCommitJobs`` collects jobs while a transaction is open,
+keeps them only if that transaction commits (a rollback discards them), and enqueues them on
+``flush()``, which the composition root awaits after ``commit()``. A failed enqueue is logged and
+not raised: the row is already committed, and the sweeper enqueues it from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from xero_connector.jobs.dispatch import Dispatcher, JobArg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    job: str
+    args: tuple[JobArg, ...]
+    job_id: str
+
+
+class AfterCommitJobs:
+    """Jobs waiting for ``session``'s transaction to commit. Usage::
+
+    jobs = AfterCommitJobs(session, dispatcher)
+    jobs.add(REVOKE_GRANT, grant.id, job_id=revoke_job_id(grant.id, due))
+    await session.commit()
+    await jobs.flush()
+    """
+
+    def __init__(self, session: AsyncSession, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+        self._pending: list[PendingJob] = []
+        self._committed: list[PendingJob] = []
+        self._sync_session = session.sync_session
+        event.listen(self._sync_session, "after_commit", self._on_commit)
+        event.listen(self._sync_session, "after_rollback", self._on_rollback)
+
+    def add(self, job: str, *args: JobArg, job_id: str) -> None:
+        self._pending.append(PendingJob(job, args, job_id))
+
+    def _on_commit(self, _session: Session) -> None:
+        self._committed.extend(self._pending)
+        self._pending.clear()
+
+    def _on_rollback(self, _session: Session) -> None:
+        self._pending.clear()
+
+    async def flush(self) -> int:
+        """Enqueue every committed job; returns how many were newly enqueued."""
+        jobs, self._committed = self._committed, []
+        enqueued = 0
+        for pending in jobs:
+            try:
+                if await self._dispatcher.enqueue(
+                    pending.job, *pending.args, job_id=pending.job_id
+                ):
+                    enqueued += 1
+            except Exception:
+                log.exception("could not enqueue %s; the sweeper will", pending.job_id)
+        return enqueued
+
+    def close(self) -> None:
+        event.remove(self._sync_session, "after_commit", self._on_commit)
+        event.remove(self._sync_session, "after_rollback", self._on_rollback)
+
+    def __enter__(self) -> AfterCommitJobs:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,62 @@
+"""``create_sandbox_app``: the whole Xero stand-in on one port.
+
+Layers, outermost first: rate limits, faults (both only on ``/api.xro/2.0``), then the
+routes: identity (discovery, JWKS, authorize pages, token, revocation, userinfo), connections,
+the accounting API and ``/_sandbox`` inspection. The parts are on ``app.state.sandbox``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from xero_connector.sandbox.connections import build_connections_router
+from xero_connector.sandbox.faults import FaultsMiddleware
+from xero_connector.sandbox.identity.authorize import build_authorize_router
+from xero_connector.sandbox.identity.endpoints import build_identity_endpoints
+from xero_connector.sandbox.identity.service import Identity
+from xero_connector.sandbox.identity.users import find_user
+from xero_connector.sandbox.inspection import AccountingView, build_inspection_router
+from xero_connector.sandbox.limits import LimitsMiddleware, RateLimiter
+from xero_connector.sandbox.world import SandboxConfig, World
+
+
+@dataclass
+class Sandbox:
+    """The parts of one running sandbox (tests reach them through ``app.state.sandbox``)."""
+
+    world: World
+    identity: Identity
+    limiter: RateLimiter
+    accounting: AccountingView | None
+
+
+def _accounting(world: World, app: FastAPI) -> AccountingView | None:
+    try:  # the accounting side is built on its own branch; compose it when present
+        module = importlib.import_module("xero_connector.sandbox.accounting")
+    except ModuleNotFoundError:
+        return None
+    store: AccountingView = module.AccountingStore(world)
+    app.include_router(module.build_accounting_router(world, store))
+    return store
+
+
+def create_sandbox_app(config: SandboxConfig) -> FastAPI:
+    """A fresh sandbox with its own state, signing key and counters."""
+    if config.auto_approve is not None and find_user(config.auto_approve) is None:
+        raise ValueError(f"--auto-approve: no seeded user {config.auto_approve!r}")
+    world = World(config)
+    identity = Identity.create(world)
+    limiter = RateLimiter(world)
+    app = FastAPI(title="Xero sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(build_identity_endpoints(identity))
+    app.include_router(build_authorize_router(identity))
+    app.include_router(build_connections_router(identity))
+    accounting = _accounting(world, app)
+    app.include_router(build_inspection_router(world, identity, limiter, accounting))
+    app.add_middleware(FaultsMiddleware, world=world)
+    app.add_middleware(LimitsMiddleware, world=world, limiter=limiter)  # outermost
+    app.state.sandbox = Sandbox(world, identity, limiter, accounting)
+    return app

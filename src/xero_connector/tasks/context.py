@@ -1,0 +1,44 @@
+"""The resources every task finds in ``ctx["resources"]``, built by the dispatcher's startup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from xero_connector.db.base import utcnow
+from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.tokens.service import TokenService
+from xero_connector.xero.identity import TenantConnection
+
+
+class RemoteConnections(Protocol):
+    """Xero's ``/connections`` calls (``xero.identity.XeroIdentity``)."""
+
+    async def delete_connection(self, access_token: str, connection_id: str) -> None: ...
+
+    async def list_connections(
+        self, access_token: str, *, auth_event_id: str | None = None
+    ) -> list[TenantConnection]: ...
+
+
+@dataclass
+class TaskResources:
+    """Shared, long-lived objects of one worker process (plain values, no Settings)."""
+
+    session_factory: async_sessionmaker[AsyncSession]
+    tokens: TokenService
+    remote: RemoteConnections
+    dispatcher: Dispatcher
+    in_use_window: timedelta = timedelta(seconds=1800)
+    sweep_limit: int = 20000
+    clock: Callable[[], datetime] = utcnow
+
+
+def resources(ctx: dict[str, Any]) -> TaskResources:
+    found = ctx["resources"]
+    assert isinstance(found, TaskResources)
+    return found

@@ -1,0 +1,227 @@
+"""The refresh algorithm, run while holding the grant's refresh lock.
+
+Order of events for one refresh (each step's commit happens before the next step starts):
+
+1. Take the per-grant lock (``tokens.locks``): at most one refresh per grant in flight anywhere.
+2. Re-read the row. If the generation moved on or the tokens are no longer due (another process
+   refreshed while we waited for the lock), use the stored set: no token call.
+3. Commit ``refresh_started_at`` (kept if already set: the grace runs from the first send). The
+   stored refresh token is NOT replaced; it is what we are about to send.
+4. Send the stored refresh token. If a previous attempt died after sending it (the start mark is
+   set), this resend is inside Xero's grace and yields a new set instead of ``invalid_grant``.
+5. Seal the new set and write it with a compare-and-set on ``refresh_generation`` (bumping it and
+   clearing the start mark); commit; only then hand the new access token to anyone.
+
+Failures: ``invalid_grant`` is retried once with the same token while inside the grace, after
+re-reading the row; if it persists, the grant and its connections become ``needs_reauth`` (with an
+audit event). Transient failures (5xx, 429, timeouts) set a jittered backoff (``next_attempt_at``)
+and never count as an auth failure; the start mark stays so the next attempt resends the same
+token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from xero_connector.db.base import utcnow
+from xero_connector.db.models import XeroGrant
+from xero_connector.db.repos import grant_refresh, grant_status
+from xero_connector.errors import AppError, TransientError
+from xero_connector.tokens.backoff import Backoff
+from xero_connector.tokens.errors import (
+    GrantNeedsReauth,
+    GrantNotFound,
+    GrantShredded,
+    GrantUnavailable,
+)
+from xero_connector.tokens.locks import GrantLocks
+from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
+from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.errors import InvalidGrant
+
+log = logging.getLogger(__name__)
+
+
+class RefreshClient(Protocol):
+    """The token-endpoint calls the token layer makes (``xero.identity.XeroIdentity``)."""
+
+    async def refresh(self, refresh_token: str) -> TokenSet: ...
+
+    async def revoke(self, refresh_token: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """Timing of refreshes; plain values, filled from settings at the composition root."""
+
+    margin: timedelta = timedelta(seconds=600)
+    grace: timedelta = timedelta(seconds=1800)
+    keepalive_after: timedelta = timedelta(seconds=86400)
+    backoff: Backoff = field(default_factory=Backoff)
+    grace_retry_pause_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    """Why a refresh is wanted.
+
+    ``expected_generation``: a scheduled job's generation; if the row has moved past it, the job's
+    work was done by someone else. ``keepalive``: also refresh a grant whose token is fresh but
+    that was not refreshed for the keep-alive age.
+    """
+
+    expected_generation: int | None = None
+    keepalive: bool = False
+
+
+def ensure_usable(grant: XeroGrant | None, grant_id: str) -> XeroGrant:
+    """The grant if it can give out tokens; otherwise the matching GrantUnavailable."""
+    if grant is None:
+        raise GrantNotFound(grant_id)
+    if grant.status == "needs_reauth":
+        raise GrantNeedsReauth(grant_id)
+    if grant.token_ciphertext is None:
+        raise GrantShredded(grant_id)
+    if grant.status != "active":
+        raise GrantUnavailable(grant_id, f"grant {grant_id} is {grant.status}")
+    return grant
+
+
+def is_due(grant: XeroGrant, now: datetime, policy: RefreshPolicy, *, keepalive: bool) -> bool:
+    """True if the grant needs a token call now (started-and-unfinished counts as due)."""
+    if grant.refresh_started_at is not None:
+        return True
+    if grant.access_expires_at is None or grant.access_expires_at <= now + policy.margin:
+        return True
+    if keepalive:
+        last = grant.refreshed_at or grant.created_at
+        return last is None or last <= now - policy.keepalive_after
+    return False
+
+
+class GrantRefresher:
+    """Runs the locked refresh of one grant (see the module docstring for the invariants)."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        vault: TokenVault,
+        identity: RefreshClient,
+        locks: GrantLocks,
+        policy: RefreshPolicy,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = session_factory
+        self._vault = vault
+        self._identity = identity
+        self._locks = locks
+        self._policy = policy
+        self._clock = clock
+
+    async def refresh(self, grant_id: str, request: RefreshRequest) -> TokenSet:
+        """Return a token set that is fresh, calling Xero only if no one else already did."""
+        async with self._locks.hold(grant_id):
+            async with self._sessions() as session:
+                grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
+                tokens = open_tokens(self._vault, grant)
+                now = self._clock()
+                generation = grant.refresh_generation
+                moved_on = (
+                    request.expected_generation is not None
+                    and generation != request.expected_generation
+                )
+                if moved_on or not is_due(grant, now, self._policy, keepalive=request.keepalive):
+                    return tokens
+                started_at = grant.refresh_started_at or now
+                if not await grant_refresh.mark_refresh_started(session, grant_id, generation, now):
+                    raise TransientError(f"grant {grant_id} changed while starting a refresh")
+                await session.commit()
+            return await self._send_and_store(grant_id, generation, tokens, started_at)
+
+    async def _send_and_store(
+        self, grant_id: str, generation: int, tokens: TokenSet, started_at: datetime
+    ) -> TokenSet:
+        try:
+            fresh = await self._send(grant_id, generation, tokens.refresh_token, started_at)
+        except InvalidGrant as exc:
+            await self._give_up(grant_id, generation, exc)
+            raise GrantNeedsReauth(grant_id) from exc
+        except AppError as exc:
+            await self._record_failure(grant_id, generation, exc)
+            raise
+        if isinstance(fresh, _AlreadyStored):
+            return fresh.tokens
+        sealed = seal_tokens(self._vault, grant_id, fresh)
+        async with self._sessions() as session:
+            stored = await grant_refresh.store_refreshed(
+                session, grant_id, generation, sealed.as_values(), self._clock()
+            )
+            await session.commit()
+            if stored:
+                return fresh
+            # Only reachable if the lock was lost (e.g. its connection dropped): someone else
+            # wrote a newer set with the same refresh token inside the grace. Theirs wins.
+            log.error("grant %s: lost the compare-and-set; using the stored set", grant_id)
+            grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
+            return open_tokens(self._vault, grant)
+
+    async def _send(
+        self, grant_id: str, generation: int, refresh_token: str, started_at: datetime
+    ) -> TokenSet | _AlreadyStored:
+        """The token call, with one grace retry of ``invalid_grant`` after re-reading the row."""
+        retried = False
+        while True:
+            try:
+                return await self._identity.refresh(refresh_token)
+            except InvalidGrant:
+                async with self._sessions() as session:
+                    grant = await grant_refresh.read_grant(session, grant_id)
+                if grant is not None and grant.refresh_generation != generation:
+                    return _AlreadyStored(open_tokens(self._vault, ensure_usable(grant, grant_id)))
+                inside_grace = self._clock() - started_at <= self._policy.grace
+                if retried or not inside_grace:
+                    raise
+                retried = True
+                log.warning("grant %s: invalid_grant inside the grace; retrying once", grant_id)
+                await asyncio.sleep(self._policy.grace_retry_pause_seconds)
+
+    async def _give_up(self, grant_id: str, generation: int, exc: InvalidGrant) -> None:
+        async with self._sessions() as session:
+            changed = await grant_status.mark_grant_needs_reauth(
+                session,
+                grant_id,
+                generation=generation,
+                reason="Xero refused the refresh token (invalid_grant); reconnect to Xero",
+                at=self._clock(),
+            )
+            await session.commit()
+        log.warning("grant %s needs reauth (%d connections paused)", grant_id, len(changed))
+
+    async def _record_failure(self, grant_id: str, generation: int, exc: AppError) -> None:
+        async with self._sessions() as session:
+            grant = await grant_refresh.read_grant(session, grant_id)
+            failures = (grant.failure_count if grant else 0) + 1
+            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+            delay = self._policy.backoff.delay(failures, retry_after=retry_after)
+            await grant_refresh.record_failure(
+                session,
+                grant_id,
+                generation,
+                error=f"{type(exc).__name__}: {exc.detail}",
+                next_attempt_at=self._clock() + timedelta(seconds=delay),
+            )
+            await session.commit()
+        log.warning("refresh of grant %s failed (%s); next try in %.0fs", grant_id, exc.code, delay)
+
+
+@dataclass(frozen=True)
+class _AlreadyStored:
+    tokens: TokenSet

@@ -1,0 +1,123 @@
+"""Fixtures of the token-layer tests: a fresh database, a real vault, seeded grants, the fake
+token endpoint on respx, and TokenService instances."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import respx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tests.conftest import MakeDatabase
+from tests.tokens.fake_token_endpoint import FakeTokenEndpoint, make_identity
+from xero_connector.db.base import new_id
+from xero_connector.db.engine import make_engine, make_session_factory
+from xero_connector.db.models import Connection, XeroGrant
+from xero_connector.tokens.locks import PgAdvisoryGrantLocks
+from xero_connector.tokens.refresh import RefreshPolicy
+from xero_connector.tokens.sealing import seal_into
+from xero_connector.tokens.service import TokenService
+from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
+
+SeedGrant = Callable[..., Awaitable[str]]
+FAST_POLICY = RefreshPolicy(grace_retry_pause_seconds=0.01)
+
+
+@pytest.fixture(scope="session")
+def vault() -> Vault:
+    return Vault(LocalKeyring.from_setting(generate_key_entry()))
+
+
+@pytest.fixture
+async def db_url(make_database: MakeDatabase) -> str:
+    """A fresh database per test: the token service commits, and sweeps see every row."""
+    return await make_database()
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(db_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTokenEndpoint]:
+    endpoint = FakeTokenEndpoint()
+    with respx.mock(assert_all_called=False) as router:
+        endpoint.mount(router)
+        yield endpoint
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+@pytest.fixture
+def seed_grant(
+    sessions: async_sessionmaker[AsyncSession], vault: Vault, fake: FakeTokenEndpoint
+) -> SeedGrant:
+    """Store a grant (and one connection) whose refresh token the fake endpoint knows."""
+
+    async def seed(
+        *,
+        expires_in: timedelta = timedelta(seconds=-60),
+        used_ago: timedelta | None = timedelta(seconds=10),
+        refreshed_ago: timedelta = timedelta(minutes=40),
+        **fields: object,
+    ) -> str:
+        now = datetime.now(UTC)
+        grant = XeroGrant(id=new_id(), workspace_id="ws-tokens", **fields)
+        tokens = TokenSet(
+            access_token=f"access-{grant.id}",
+            refresh_token=fake.issue(grant.id),
+            expires_at=now + expires_in,
+        )
+        seal_into(vault, grant, tokens)
+        grant.refreshed_at = now - refreshed_ago
+        grant.last_used_at = now - used_ago if used_ago is not None else None
+        async with sessions() as session:
+            session.add(grant)
+            await session.flush()
+            session.add(
+                Connection(
+                    workspace_id="ws-tokens",
+                    grant_id=grant.id,
+                    tenant_id=new_id(),
+                    xero_connection_id=new_id(),
+                )
+            )
+            await session.commit()
+        return grant.id
+
+    return seed
+
+
+@pytest.fixture
+def make_service(
+    engine: AsyncEngine, vault: Vault, http: httpx.AsyncClient
+) -> Callable[..., TokenService]:
+    def make(
+        *, policy: RefreshPolicy = FAST_POLICY, own_engine: AsyncEngine | None = None
+    ) -> TokenService:
+        used = own_engine or engine
+        return TokenService(
+            session_factory=make_session_factory(used),
+            vault=vault,
+            identity=make_identity(http),
+            locks=PgAdvisoryGrantLocks(used, wait_seconds=10),
+            policy=policy,
+        )
+
+    return make

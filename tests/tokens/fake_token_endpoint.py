@@ -1,0 +1,105 @@
+"""A respx fake of Xero's token endpoint with refresh rotation and a grace period.
+
+Counts calls, rotations and invalid_grant answers; ``drop_next`` applies a refresh and then
+raises a read timeout (the answer is lost); ``fail_next`` answers a status instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+import httpx
+import respx
+
+from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+
+ENDPOINTS = XeroEndpoints(
+    login_base="https://login.tokens-fake.test",
+    identity_base="https://identity.tokens-fake.test",
+    api_base="https://api.tokens-fake.test",
+)
+
+
+@dataclass
+class _RefreshToken:
+    grant: str
+    used_at: float | None = None
+
+
+@dataclass
+class FakeTokenEndpoint:
+    grace_seconds: float = 1800.0
+    tokens: dict[str, _RefreshToken] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    calls: int = 0
+    rotations: int = 0
+    invalid_grant: int = 0
+    revocations: int = 0
+    drop_next: int = 0
+    fail_next: list[int] = field(default_factory=list)
+    latency: float = 0.0
+
+    def issue(self, grant: str) -> str:
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = _RefreshToken(grant)
+        return token
+
+    def revoke_grant(self, grant: str) -> None:
+        self.revoked.add(grant)
+
+    async def token(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.latency:
+            import asyncio
+
+            await asyncio.sleep(self.latency)
+        if self.fail_next:
+            return httpx.Response(self.fail_next.pop(0), json={"Detail": "fake outage"})
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        record = self.tokens.get(form.get("refresh_token", ""))
+        now = time.monotonic()
+        if record is None or record.grant in self.revoked:
+            self.invalid_grant += 1
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        if record.used_at is not None and now - record.used_at >= self.grace_seconds:
+            self.invalid_grant += 1
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        if record.used_at is None:
+            record.used_at = now
+        self.rotations += 1
+        body = {
+            "access_token": f"access-{secrets.token_hex(8)}",
+            "refresh_token": self.issue(record.grant),
+            "expires_in": 1800,
+            "token_type": "Bearer",
+            "scope": "offline_access accounting.settings",
+        }
+        if self.drop_next:
+            self.drop_next -= 1
+            raise httpx.ReadTimeout("answer lost")
+        return httpx.Response(200, json=body)
+
+    async def revoke(self, request: httpx.Request) -> httpx.Response:
+        self.revocations += 1
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        record = self.tokens.get(form.get("token", ""))
+        if record is not None:
+            self.revoked.add(record.grant)
+        return httpx.Response(200)
+
+    def mount(self, router: respx.MockRouter) -> None:
+        router.post(ENDPOINTS.token_url).mock(side_effect=self.token)
+        router.post(ENDPOINTS.revocation_url).mock(side_effect=self.revoke)
+
+
+def make_identity(http: httpx.AsyncClient) -> XeroIdentity:
+    return XeroIdentity(
+        client_id="tokens-client",
+        client_secret="tokens-secret-value",
+        endpoints=ENDPOINTS,
+        http=http,
+        timeout=5.0,
+    )

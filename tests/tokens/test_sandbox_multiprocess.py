@@ -1,0 +1,387 @@
+"""End to end against the sandbox over HTTP, with real subprocesses, Postgres and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.conftest import REDIS_URL
+from tests.tokens.sandbox_support import (
+    SandboxServer,
+    consent,
+    run_sandbox,
+    store_grant,
+    subprocess_env,
+)
+from xero_connector.db.models import Connection, XeroGrant
+from xero_connector.errors import TransientError
+from xero_connector.jobs import ids
+from xero_connector.jobs.arq_worker import ArqDispatcher
+from xero_connector.tokens.errors import GrantNeedsReauth
+from xero_connector.tokens.locks import PgAdvisoryGrantLocks
+from xero_connector.tokens.refresh import RefreshClient, RefreshPolicy
+from xero_connector.tokens.service import TokenService
+from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
+from xero_connector.xero.errors import XeroUnavailable
+from xero_connector.xero.identity import XeroIdentity
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def keys() -> str:
+    return generate_key_entry()
+
+
+@pytest.fixture(scope="module")
+def keyed_vault(keys: str) -> Vault:
+    return Vault(LocalKeyring.from_setting(keys))
+
+
+@pytest.fixture
+def strict_sandbox() -> Iterator[SandboxServer]:
+    with run_sandbox(grace_seconds=0) as server:
+        yield server
+
+
+@pytest.fixture
+def graceful_sandbox() -> Iterator[SandboxServer]:
+    with run_sandbox(grace_seconds=1800) as server:
+        yield server
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+async def identities() -> AsyncIterator[list[XeroIdentity]]:
+    """Identities made by a test, closed after it."""
+    made: list[XeroIdentity] = []
+    yield made
+    for identity in made:
+        await identity.aclose()
+
+
+def _identity(
+    server: SandboxServer, client: httpx.AsyncClient, made: list[XeroIdentity]
+) -> XeroIdentity:
+    identity = server.identity(client)
+    made.append(identity)
+    return identity
+
+
+def _service(
+    sessions: async_sessionmaker[AsyncSession], engine: Any, vault: Vault, identity: RefreshClient
+) -> TokenService:
+    return TokenService(
+        session_factory=sessions,
+        vault=vault,
+        identity=identity,
+        locks=PgAdvisoryGrantLocks(engine, wait_seconds=30),
+        policy=RefreshPolicy(grace_retry_pause_seconds=0.05),
+    )
+
+
+def _refresh_stats(server: SandboxServer) -> tuple[int, int, int]:
+    stats = server.stats()
+    return (
+        int(stats["token_calls"].get("refresh_token", 0)),
+        sum(stats["rotations"].values()),
+        sum(stats["invalid_grant"].values()),
+    )
+
+
+async def _grant(sessions: async_sessionmaker[AsyncSession], grant_id: str) -> XeroGrant:
+    async with sessions() as session:
+        found = await session.get(XeroGrant, grant_id)
+        assert found is not None
+        return found
+
+
+async def _expire(sessions: async_sessionmaker[AsyncSession], *grant_ids: str) -> None:
+    async with sessions() as session:
+        await session.execute(
+            update(XeroGrant)
+            .where(XeroGrant.id.in_(grant_ids))
+            .values(access_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+
+
+def _race_process(
+    *, db_url: str, keys: str, server: SandboxServer, grant_id: str, **settings: str
+) -> subprocess.Popen[str]:
+    env = subprocess_env(
+        XC_DB_URL=db_url, XC_KEYS=keys, XC_SANDBOX=server.origin, XC_GRANT=grant_id, **settings
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.tokens.race_worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def test_processes_and_the_on_demand_path_racing_make_one_call_per_rotation(
+    strict_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    db_url: str,
+    keys: str,
+    keyed_vault: Vault,
+) -> None:
+    """Grace 0: any second use of a refresh token would answer invalid_grant."""
+    identity = _identity(strict_sandbox, client, identities)
+    grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
+    rounds, period = 4, 1.5
+    start = time.time() + 6
+    processes = [
+        _race_process(
+            db_url=db_url,
+            keys=keys,
+            server=strict_sandbox,
+            grant_id=grant_id,
+            XC_START=str(start),
+            XC_ROUNDS=str(rounds),
+            XC_PERIOD=str(period),
+            XC_CALLERS="3",
+        )
+        for _ in range(3)
+    ]
+    service = _service(sessions, engine, keyed_vault, identity)
+    on_demand: list[str] = []
+    for index in range(rounds):
+        await asyncio.sleep(max(0.0, start + index * period - 0.5 - time.time()))
+        await _expire(sessions, grant_id)
+        await asyncio.sleep(max(0.0, start + index * period - time.time()))
+        on_demand.append(await service.access_token(grant_id))
+    outputs = [json.loads(p.communicate(timeout=60)[0].strip().splitlines()[-1]) for p in processes]
+
+    calls, rotations, invalid = _refresh_stats(strict_sandbox)
+    assert (calls, rotations, invalid) == (rounds, rounds, 0)
+    assert all(output["errors"] == [] for output in outputs)
+    assert all(len(round_tokens) == 1 for o in outputs for round_tokens in o["tokens"])
+    assert len(set(on_demand)) == rounds
+    assert (await _grant(sessions, grant_id)).refresh_generation == rounds
+
+
+class LosesTheAnswer:
+    """The token call reaches the sandbox and is applied; its answer never arrives."""
+
+    def __init__(self, inner: RefreshClient) -> None:
+        self.inner = inner
+        self.lose = 1
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        tokens = await self.inner.refresh(refresh_token)
+        if self.lose:
+            self.lose -= 1
+            raise XeroUnavailable("Xero's token endpoint did not answer in time")
+        return tokens
+
+    async def revoke(self, refresh_token: str) -> None:
+        await self.inner.revoke(refresh_token)
+
+
+async def test_a_refresh_whose_answer_is_lost_is_recovered_inside_the_grace(
+    graceful_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    keyed_vault: Vault,
+) -> None:
+    identity = _identity(graceful_sandbox, client, identities)
+    grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
+    service = _service(sessions, engine, keyed_vault, LosesTheAnswer(identity))
+    with pytest.raises(TransientError):
+        await service.refresh(grant_id)
+    assert (await _grant(sessions, grant_id)).refresh_started_at is not None
+    await service.access_token(grant_id)
+    grant = await _grant(sessions, grant_id)
+    assert grant.status == "active"
+    assert grant.refresh_generation == 1
+    stats = graceful_sandbox.stats()
+    assert sum(stats["grace_reuses"].values()) == 1
+    assert sum(stats["invalid_grant"].values()) == 0
+
+
+async def test_a_worker_killed_mid_refresh_is_recovered(
+    graceful_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    db_url: str,
+    keys: str,
+    keyed_vault: Vault,
+) -> None:
+    identity = _identity(graceful_sandbox, client, identities)
+    grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
+    doomed = _race_process(
+        db_url=db_url,
+        keys=keys,
+        server=graceful_sandbox,
+        grant_id=grant_id,
+        XC_START=str(time.time()),
+        XC_HOLD_AFTER_CALL="60",
+    )
+    assert doomed.stdout is not None
+    assert "token_call_done" in await asyncio.to_thread(doomed.stdout.readline)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    doomed.stdout.close()
+    died = await _grant(sessions, grant_id)
+    assert died.refresh_started_at is not None
+    assert died.refresh_generation == 0
+
+    await _service(sessions, engine, keyed_vault, identity).access_token(grant_id)
+    assert (await _grant(sessions, grant_id)).refresh_generation == 1
+    stats = graceful_sandbox.stats()
+    assert sum(stats["grace_reuses"].values()) == 1
+    assert sum(stats["invalid_grant"].values()) == 0
+
+
+async def test_a_revoked_grant_ends_needs_reauth_after_the_grace_retry(
+    graceful_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    keyed_vault: Vault,
+) -> None:
+    identity = _identity(graceful_sandbox, client, identities)
+    tokens = await consent(identity, client)
+    grant_id = await store_grant(sessions, keyed_vault, tokens)
+    await identity.revoke(tokens.refresh_token)
+    with pytest.raises(GrantNeedsReauth):
+        await _service(sessions, engine, keyed_vault, identity).access_token(grant_id)
+    assert sum(graceful_sandbox.stats()["invalid_grant"].values()) == 2
+    async with sessions() as session:
+        statuses = set(
+            (
+                await session.scalars(
+                    select(Connection.status).where(Connection.grant_id == grant_id)
+                )
+            ).all()
+        )
+    assert statuses == {"needs_reauth"}
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "xero_connector", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _flush_queue(redis: ArqRedis, queue: str) -> int:
+    """ "Redis flushed": delete every key of this test's queue (never anyone else's)."""
+    doomed = [key async for key in redis.scan_iter(match=f"*{queue}*")]
+    if doomed:
+        await redis.delete(*doomed)
+    return len(doomed)
+
+
+async def _wait_generation(
+    sessions: async_sessionmaker[AsyncSession], grant_ids: list[str], at_least: int, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        async with sessions() as session:
+            generations = (
+                await session.scalars(
+                    select(XeroGrant.refresh_generation).where(XeroGrant.id.in_(grant_ids))
+                )
+            ).all()
+        if min(generations) >= at_least:
+            return
+        assert time.monotonic() < deadline, f"not all refreshed: {sorted(generations)}"
+        await asyncio.sleep(0.2)
+
+
+async def test_worker_processes_lose_nothing_when_redis_is_flushed_mid_run(
+    strict_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    db_url: str,
+    keys: str,
+    keyed_vault: Vault,
+) -> None:
+    identity = _identity(strict_sandbox, client, identities)
+    grant_ids = [
+        await store_grant(sessions, keyed_vault, await consent(identity, client)) for _ in range(20)
+    ]
+    queue = f"xc-test-{uuid.uuid4().hex[:10]}"
+    redis = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    try:
+        async with sessions() as session:
+            rows = (
+                await session.execute(
+                    select(XeroGrant.id, XeroGrant.refresh_generation).where(
+                        XeroGrant.id.in_(grant_ids)
+                    )
+                )
+            ).all()
+        dispatcher = ArqDispatcher(redis, queue)
+        for grant_id, generation in rows:
+            await dispatcher.enqueue(
+                ids.REFRESH_GRANT,
+                grant_id,
+                generation,
+                job_id=ids.refresh_job_id(grant_id, generation),
+            )
+        assert await _flush_queue(redis, queue) >= 20  # everything enqueued is gone
+
+        env = subprocess_env(
+            XERO_CONNECTOR_DATABASE_URL=db_url,
+            XERO_CONNECTOR_REDIS_URL=REDIS_URL,
+            XERO_CONNECTOR_KEYS=keys,
+            XERO_CONNECTOR_QUEUE_NAME=queue,
+            XERO_CONNECTOR_SWEEP_INTERVAL_SECONDS="2",
+            XERO_CONNECTOR_WORKER_MAX_JOBS="4",
+            XERO_CONNECTOR_LOG_LEVEL="WARNING",
+            **strict_sandbox.xero_env(),
+        )
+        workers = [_start_worker(env) for _ in range(2)]
+        try:
+            await _wait_generation(sessions, grant_ids, 1, 60)
+            await _expire(sessions, *grant_ids)  # round two, flushed while it runs
+            await asyncio.sleep(0.3)
+            await _flush_queue(redis, queue)
+            await _wait_generation(sessions, grant_ids, 2, 60)
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(20)
+        assert _refresh_stats(strict_sandbox) == (40, 40, 0)
+    finally:
+        await _flush_queue(redis, queue)
+        await redis.aclose()
