@@ -15,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
 from xero_connector.db.engine import make_engine, make_session_factory
+from xero_connector.jobs.runtime import token_service
 from xero_connector.settings import Settings
+from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 
 
 @dataclass(kw_only=True)
@@ -35,8 +38,17 @@ class AppContext:
     return_url_origins: tuple[str, ...] = ()
     redis: Redis | None = None
     engine: AsyncEngine | None = None
+    # The OAuth flow and disconnects (None: Xero credentials or keyring not configured -> 503).
+    xero_identity: XeroIdentity | None = None
+    xero_redirect_uri: str | None = None
+    xero_scopes: tuple[str, ...] = ()
+    state_ttl_seconds: int = 600
+    # The token layer's TokenService (None without Xero credentials or keyring).
+    token_service: TokenService | None = None
 
     async def aclose(self) -> None:
+        if self.xero_identity is not None:
+            await self.xero_identity.aclose()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -60,17 +72,57 @@ def build_authenticator(settings: Settings, http: httpx.AsyncClient) -> Authenti
     return Authenticator(verifier)
 
 
+def build_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity | None:
+    """The Xero app's identity client, when its client id and secret are set."""
+    secret = settings.xero_client_secret
+    if not settings.xero_client_id or secret is None or not secret.get_secret_value():
+        return None
+    return XeroIdentity(
+        client_id=settings.xero_client_id,
+        client_secret=secret.get_secret_value(),
+        endpoints=XeroEndpoints(
+            login_base=settings.xero_login_base,
+            identity_base=settings.xero_identity_base,
+            api_base=settings.xero_api_base,
+        ),
+        http=http,
+        timeout=settings.xero_timeout_seconds,
+    )
+
+
 def build_context(settings: Settings) -> AppContext:
-    """Create the resources for ``settings`` (no I/O happens until they are used)."""
+    """Create the resources for ``settings`` (no I/O happens until they are used).
+
+    The CLI's ``dev``/``api`` fill ``xero_redirect_uri`` with their own ``/v1/callback`` when it
+    is unset; without one, the OAuth routes answer 503.
+    """
     engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    keys = settings.keys.get_secret_value() if settings.keys is not None else None
+    vault = Vault(LocalKeyring.from_setting(keys)) if keys else None
+    identity = build_identity(settings, http)
+    tokens = (
+        token_service(
+            settings,
+            engine=engine,
+            session_factory=session_factory,
+            vault=vault,
+            identity=identity,
+        )
+        if vault is not None and identity is not None
+        else None
+    )
     return AppContext(
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         http=http,
         authenticator=build_authenticator(settings, http),
-        vault=Vault(LocalKeyring.from_setting(settings.keys.get_secret_value()))
-        if settings.keys is not None
-        else None,
+        vault=vault,
+        xero_identity=identity,
+        xero_redirect_uri=settings.xero_redirect_uri,
+        xero_scopes=tuple(settings.scopes),
+        state_ttl_seconds=settings.state_ttl_seconds,
+        token_service=tokens,
         return_url_origins=tuple(settings.return_url_origin_list),
         redis=Redis.from_url(settings.redis_url) if settings.redis_url else None,
         engine=engine,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
-from xero_connector.api import health, me
+from xero_connector.api import callback, connect, connections, health, me
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.problems import install_problem_handlers
 from xero_connector.context import AppContext, build_context
@@ -25,6 +25,9 @@ DESCRIPTION = (
 def include_routers(app: FastAPI) -> None:
     """Every router the service serves."""
     app.include_router(health.router)
+    app.include_router(connect.router)
+    app.include_router(callback.router)
+    app.include_router(connections.router)
     app.include_router(me.router)
 
 

@@ -1,0 +1,62 @@
+"""``GET/DELETE /v1/connections``: a workspace's Xero organisations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.schemas import ConnectionOut, ConnectionPage
+from xero_connector.api.xero_deps import DisconnectorDep, request_source
+from xero_connector.auth.policy import Action
+from xero_connector.connections import get_connection, list_connections
+
+router = APIRouter(prefix="/v1", tags=["connections"])
+
+
+@router.get("/connections", response_model=ConnectionPage)
+async def list_workspace_connections(
+    caller: CallerDep,
+    session: SessionDep,
+    workspace_id: Annotated[str | None, Query(max_length=128)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ConnectionPage:
+    """A workspace's connections, oldest first (required for API keys, implied for JWTs)."""
+    caller.require(Action.READ)
+    workspace = caller.workspace_for(workspace_id)
+    page = await list_connections(session, workspace_id=workspace, cursor=cursor, limit=limit)
+    return ConnectionPage(
+        items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/connections/{connection_id}", response_model=ConnectionOut)
+async def read_connection(
+    connection_id: str, caller: CallerDep, session: SessionDep
+) -> ConnectionOut:
+    """One connection (another workspace's: 404)."""
+    caller.require(Action.READ)
+    row = await get_connection(session, connection_id, visible=caller.can_see)
+    return ConnectionOut.of(row)
+
+
+@router.delete("/connections/{connection_id}", status_code=204)
+async def disconnect_connection(
+    connection_id: str,
+    caller: CallerDep,
+    session: SessionDep,
+    disconnector: DisconnectorDep,
+    request: Request,
+) -> Response:
+    """Disconnect at Xero and forget the tokens; 204 also when already disconnected."""
+    caller.require(Action.DISCONNECT)
+    await disconnector.disconnect(
+        session,
+        connection_id,
+        visible=caller.can_see,
+        actor=caller.actor,
+        source=request_source(request),
+    )
+    return Response(status_code=204)

@@ -1,0 +1,149 @@
+"""Reading and disconnecting connections.
+
+Disconnect, in this order:
+1. the connection is marked ``disconnected`` and that is committed at once (it stays readable);
+2. Xero's ``DELETE /connections/{xero connection id}`` is attempted with a fresh access token; a
+   404 counts as done; any failure leaves ``remote_delete_due_at`` set for a job to retry;
+3. only when no live connection uses the grant any more is its refresh token revoked and its
+   ciphertext and data key destroyed (the token layer's ``forget_grant``, under the grant's
+   refresh lock); a failed revocation sets ``revocation_due_at`` and keeps the ciphertext until
+   a job revokes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xero_connector.connections.access import GrantTokens
+from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
+from xero_connector.db.models import Connection
+from xero_connector.db.repos import connections as repo
+from xero_connector.db.repos.audit import record_audit
+from xero_connector.db.repos.grants import (
+    get_grant,
+    grant_has_live_connections,
+    mark_revocation_due,
+)
+from xero_connector.errors import AppError, NotFound
+from xero_connector.logging import get_logger
+from xero_connector.vault import VaultError
+from xero_connector.xero.identity import XeroIdentity
+
+log = get_logger(__name__)
+
+
+async def list_connections(
+    session: AsyncSession, *, workspace_id: str, cursor: str | None, limit: int
+) -> Page[Connection]:
+    """One page of a workspace's connections, oldest first."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = list(
+        await repo.list_connections(
+            session, workspace_id=workspace_id, after=after, limit=limit + 1
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+async def get_connection(
+    session: AsyncSession, connection_id: str, *, visible: Callable[[str], bool]
+) -> Connection:
+    """The connection, or 404 when it does not exist or belongs to a workspace not visible."""
+    connection = await repo.get_connection(session, connection_id)
+    if connection is None or not visible(connection.workspace_id):
+        raise NotFound("no such connection")
+    return connection
+
+
+@dataclass(frozen=True)
+class Disconnector:
+    """Disconnects connections at Xero and forgets tokens nothing uses any more."""
+
+    identity: XeroIdentity
+    tokens: GrantTokens
+
+    async def disconnect(
+        self,
+        session: AsyncSession,
+        connection_id: str,
+        *,
+        visible: Callable[[str], bool],
+        actor: str,
+        source: str | None,
+    ) -> None:
+        """Disconnect (idempotent: an already disconnected connection is left as it is)."""
+        connection = await get_connection(session, connection_id, visible=visible)
+        now = datetime.now(UTC)
+        already = connection.status == "disconnected"
+        if not already:
+            connection.status = "disconnected"
+            connection.status_reason = "disconnected on request"
+            connection.disconnected_at = now
+            connection.remote_delete_due_at = now  # owed until Xero confirms
+            connection.updated_at = now
+        await record_audit(
+            session,
+            actor=actor,
+            action="connection.disconnect",
+            workspace_id=connection.workspace_id,
+            target=f"connection:{connection.id}",
+            result="already_disconnected" if already else "ok",
+            source=source,
+            detail={"tenant_id": connection.tenant_id},
+        )
+        # Durable before we talk to Xero: the connection reads as disconnected whatever follows,
+        # and the token layer (own sessions) never waits on a write of ours.
+        await session.commit()
+        if already:
+            return
+        await self._delete_at_xero(session, connection)
+        if not await grant_has_live_connections(session, connection.grant_id):
+            await self._revoke_and_shred(session, connection, actor=actor, source=source)
+
+    async def _delete_at_xero(self, session: AsyncSession, connection: Connection) -> None:
+        try:
+            access_token = await self.tokens.access_token(connection.grant_id)
+            await self.identity.delete_connection(access_token, connection.xero_connection_id)
+        except (AppError, VaultError) as exc:
+            log.warning(
+                "remote_disconnect_owed", connection_id=connection.id, error=type(exc).__name__
+            )
+            return
+        connection.remote_delete_due_at = None
+        connection.remote_deleted_at = datetime.now(UTC)
+        await session.commit()
+
+    async def _revoke_and_shred(
+        self, session: AsyncSession, connection: Connection, *, actor: str, source: str | None
+    ) -> None:
+        grant = await get_grant(session, connection.grant_id)
+        if grant is None or grant.token_ciphertext is None:
+            return
+        try:
+            # Revocation removes the consent's connections at Xero: owed deletes are settled.
+            await self.tokens.forget_grant(grant.id, revoke=True)
+        except (AppError, VaultError) as exc:
+            log.warning("revocation_owed", grant_id=grant.id, error=type(exc).__name__)
+            await mark_revocation_due(
+                session, grant, now=datetime.now(UTC), error=type(exc).__name__
+            )
+            result = "revocation_owed"
+        else:
+            result = "ok"
+        await record_audit(
+            session,
+            actor=actor,
+            action="grant.revoke",
+            workspace_id=grant.workspace_id,
+            target=f"xero_grant:{grant.id}",
+            result=result,
+            source=source,
+            detail={"reason": "no live connection uses the grant"},
+        )
