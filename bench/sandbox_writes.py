@@ -1,12 +1,12 @@
 """Benchmark: how many 50-invoice batch writes per second one sandbox process serves.
 
-Starts ``python -m xero_connector sandbox`` as a separate process (strict mode ON, rate limits raised
-out of the way, auto-approve consent), signs in over real HTTP (authorize -> code -> token), then
-drives ``PUT /api.xro/2.0/Invoices?summarizeErrors=false`` with concurrent batches of 50 valid
+Starts ``python -m xero_connector sandbox`` as a separate process (strict mode ON, rate limits
+raised out of the way, auto-approve consent), signs in over real HTTP (authorize -> code -> token),
+then drives ``PUT /api.xro/2.0/Invoices?summarizeErrors=false`` with concurrent batches of 50 valid
 invoices from this process with httpx. Prints batches/s, invoices/s, latency p50/p95/p99 and the
 server's counters (schema violations and limit breaches must be 0; every element must be OK).
 
-    .venv/bin/python bench/sandbox_writes.py [--batches 3000] [--concurrency 8] [--port 8765]
+.venv/bin/python bench/sandbox_writes.py [--batches 3000] [--concurrency 8] [--port 8765]
 
 Bounded: a fixed number of batches against 127.0.0.1 only; the server is stopped at the end.
 """

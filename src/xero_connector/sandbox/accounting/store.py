@@ -16,7 +16,6 @@ from xero_connector.sandbox.accounting.responses import render
 from xero_connector.sandbox.accounting.seed_documents import seed_documents
 from xero_connector.sandbox.world import World
 
-
 # version 4 and the RFC 4122 variant, as uuid.UUID(int=..., version=4) sets them
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (4 << 76) | (0x8000 << 48)
