@@ -38,7 +38,9 @@ class Api:
             **extra,
         }
 
-    async def get(self, path: str, *, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
+    async def get(
+        self, path: str, *, headers: dict[str, str] | None = None, **params: Any
+    ) -> httpx.Response:
         return await self.client.get(BASE + path, params=params, headers=headers or self.headers())
 
     async def write(

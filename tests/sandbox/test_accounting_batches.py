@@ -115,7 +115,9 @@ async def test_idempotency_key_expires_after_the_window(api: Api) -> None:
 
 
 async def test_idempotency_key_longer_than_128_is_refused(api: Api) -> None:
-    response = await api.put("Invoices", [invoice()], headers=api.headers(**{"Idempotency-Key": "k" * 129}))
+    response = await api.put(
+        "Invoices", [invoice()], headers=api.headers(**{"Idempotency-Key": "k" * 129})
+    )
     assert response.status_code == 400
 
 

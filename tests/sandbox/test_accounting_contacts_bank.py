@@ -64,12 +64,19 @@ async def test_contact_rename_shows_on_its_invoices(api: Api) -> None:
 async def test_archived_contacts_are_hidden_unless_asked_for(api: Api) -> None:
     plain = (await api.get("/Contacts")).json()["Contacts"]
     everything = (await api.get("/Contacts", includeArchived="true")).json()["Contacts"]
-    assert (len(everything) - len(plain), "ARCHIVED" in {c["ContactStatus"] for c in plain}) == (1, False)
+    assert (len(everything) - len(plain), "ARCHIVED" in {c["ContactStatus"] for c in plain}) == (
+        1,
+        False,
+    )
 
 
 async def test_spend_money_is_totalled_with_gst(api: Api) -> None:
     created = await api.one("BankTransactions", bank_transaction())
-    assert (created["Total"], created["BankAccount"]["Code"], created["Status"]) == (60.5, "090", "AUTHORISED")
+    assert (created["Total"], created["BankAccount"]["Code"], created["Status"]) == (
+        60.5,
+        "090",
+        "AUTHORISED",
+    )
 
 
 async def test_bank_account_must_be_of_type_bank(api: Api) -> None:

@@ -81,7 +81,9 @@ async def test_archived_account_is_rejected(api: Api) -> None:
 
 
 async def test_bank_account_cannot_be_a_line_account(api: Api) -> None:
-    errors = await rejected(api, invoice(LineItems=[line(AccountCode="090", TaxType="BASEXCLUDED")]))
+    errors = await rejected(
+        api, invoice(LineItems=[line(AccountCode="090", TaxType="BASEXCLUDED")])
+    )
     assert errors == ["Account code '090' is not a valid code for this document."]
 
 
@@ -106,7 +108,9 @@ async def test_accrec_invoice_number_must_be_unique(api: Api) -> None:
 
 
 async def test_accpay_numbers_may_repeat(api: Api) -> None:
-    bill = invoice(Type="ACCPAY", InvoiceNumber="SUP-7", LineItems=[line(AccountCode="429", TaxType="INPUT")])
+    bill = invoice(
+        Type="ACCPAY", InvoiceNumber="SUP-7", LineItems=[line(AccountCode="429", TaxType="INPUT")]
+    )
     await api.one("Invoices", bill)
     assert (await api.one("Invoices", bill))["InvoiceNumber"] == "SUP-7"
 
@@ -118,7 +122,9 @@ async def test_contact_is_required(api: Api) -> None:
 
 
 async def test_unknown_contact_id_is_rejected(api: Api) -> None:
-    errors = await rejected(api, invoice(Contact={"ContactID": "00000000-0000-4000-8000-000000000000"}))
+    errors = await rejected(
+        api, invoice(Contact={"ContactID": "00000000-0000-4000-8000-000000000000"})
+    )
     assert "could not be found" in errors[0]
 
 
@@ -145,14 +151,22 @@ async def test_at_most_two_tracking_categories_per_line(api: Api) -> None:
 
 
 async def test_tracking_option_must_exist(api: Api) -> None:
-    errors = await rejected(api, invoice(LineItems=[line(Tracking=[{"Name": "Region", "Option": "Mars"}])]))
+    errors = await rejected(
+        api, invoice(LineItems=[line(Tracking=[{"Name": "Region", "Option": "Mars"}])])
+    )
     assert "'Mars' does not exist" in errors[0]
 
 
 async def test_tracking_is_stored_with_ids(api: Api) -> None:
-    created = await api.one("Invoices", invoice(LineItems=[line(Tracking=[{"Name": "region", "Option": "north"}])]))
+    created = await api.one(
+        "Invoices", invoice(LineItems=[line(Tracking=[{"Name": "region", "Option": "north"}])])
+    )
     tracking = created["LineItems"][0]["Tracking"][0]
-    assert (tracking["Name"], tracking["Option"], len(tracking["TrackingOptionID"])) == ("Region", "North", 36)
+    assert (tracking["Name"], tracking["Option"], len(tracking["TrackingOptionID"])) == (
+        "Region",
+        "North",
+        36,
+    )
 
 
 async def test_approved_invoice_needs_a_due_date(api: Api) -> None:
@@ -174,9 +188,15 @@ async def test_negative_quantity_is_rejected(api: Api) -> None:
 
 async def test_update_by_invoice_id_changes_the_reference(api: Api) -> None:
     created = await api.one("Invoices", invoice(Status="DRAFT"))
-    response = await api.post("Invoices", [{"InvoiceID": created["InvoiceID"], "Reference": "PO 42"}])
+    response = await api.post(
+        "Invoices", [{"InvoiceID": created["InvoiceID"], "Reference": "PO 42"}]
+    )
     updated = response.json()["Invoices"][0]
-    assert (updated["InvoiceID"], updated["Reference"], updated["Total"]) == (created["InvoiceID"], "PO 42", 22.0)
+    assert (updated["InvoiceID"], updated["Reference"], updated["Total"]) == (
+        created["InvoiceID"],
+        "PO 42",
+        22.0,
+    )
 
 
 async def test_update_moves_updated_date_forward(api: Api) -> None:
@@ -201,19 +221,29 @@ async def test_authorised_invoice_can_be_voided(api: Api) -> None:
 async def test_voided_invoice_cannot_be_modified(api: Api) -> None:
     created = await api.one("Invoices", invoice())
     await api.post("Invoices", [{"InvoiceID": created["InvoiceID"], "Status": "VOIDED"}])
-    response = await api.post("Invoices", [{"InvoiceID": created["InvoiceID"], "Reference": "x"}], summarize=False)
-    assert messages(response.json()["Invoices"][0]) == ["Invoice not of valid status for modification"]
+    response = await api.post(
+        "Invoices", [{"InvoiceID": created["InvoiceID"], "Reference": "x"}], summarize=False
+    )
+    assert messages(response.json()["Invoices"][0]) == [
+        "Invoice not of valid status for modification"
+    ]
 
 
 async def test_authorised_invoice_cannot_be_deleted(api: Api) -> None:
     created = await api.one("Invoices", invoice())
-    response = await api.post("Invoices", [{"InvoiceID": created["InvoiceID"], "Status": "DELETED"}], summarize=False)
-    assert messages(response.json()["Invoices"][0]) == ["Invoice status cannot be changed to DELETED."]
+    response = await api.post(
+        "Invoices", [{"InvoiceID": created["InvoiceID"], "Status": "DELETED"}], summarize=False
+    )
+    assert messages(response.json()["Invoices"][0]) == [
+        "Invoice status cannot be changed to DELETED."
+    ]
 
 
 async def test_post_to_an_invoice_number_path_updates_it(api: Api) -> None:
     await api.one("Invoices", invoice(InvoiceNumber="PATH-1", Status="DRAFT"))
-    response = await api.write("POST", "/Invoices/PATH-1", {"Invoices": [{"Reference": "via path"}]})
+    response = await api.write(
+        "POST", "/Invoices/PATH-1", {"Invoices": [{"Reference": "via path"}]}
+    )
     assert response.json()["Invoices"][0]["Reference"] == "via path"
 
 

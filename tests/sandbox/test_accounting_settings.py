@@ -27,8 +27,9 @@ async def test_organisation_reports_timezone_currency_and_country(api: Api) -> N
 
 async def test_each_tenant_sees_its_own_organisation(api: Api) -> None:
     names = [
-        (await api.get("/Organisation", headers=api.headers(tenant)))
-        .json()["Organisations"][0]["BaseCurrency"]
+        (await api.get("/Organisation", headers=api.headers(tenant))).json()["Organisations"][0][
+            "BaseCurrency"
+        ]
         for tenant in (AU, UK, US)
     ]
     assert names == ["AUD", "GBP", "USD"]
@@ -86,7 +87,9 @@ async def test_tracking_hides_archived_categories_and_options(api: Api) -> None:
 
 
 async def test_tracking_include_archived_shows_them(api: Api) -> None:
-    uk = (await api.get("/TrackingCategories", headers=api.headers(UK), includeArchived="true")).json()
+    uk = (
+        await api.get("/TrackingCategories", headers=api.headers(UK), includeArchived="true")
+    ).json()
     assert {c["Name"] for c in uk["TrackingCategories"]} == {"Cost Centre", "Project"}
 
 
@@ -97,5 +100,7 @@ async def test_missing_token_is_401(api: Api) -> None:
 
 async def test_tenant_outside_the_token_is_403(api: Api) -> None:
     token = api.world.issue_test_token([AU])
-    response = await api.get("/Accounts", headers={"Authorization": f"Bearer {token}", "xero-tenant-id": UK})
+    response = await api.get(
+        "/Accounts", headers={"Authorization": f"Bearer {token}", "xero-tenant-id": UK}
+    )
     assert (response.status_code, response.json()["Detail"]) == (403, "AuthenticationUnsuccessful")
