@@ -65,6 +65,7 @@ def sandbox(
     """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox."""
     import uvicorn
 
+    from xero_connector.sandbox.accounting import SpecNotFoundError
     from xero_connector.sandbox.app import create_sandbox_app
     from xero_connector.sandbox.world import SandboxConfig
 
@@ -93,7 +94,7 @@ def sandbox(
         raise typer.BadParameter("--time-scale must be positive")
     try:
         app = create_sandbox_app(config)
-    except ValueError as exc:
+    except (ValueError, SpecNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"Xero sandbox on http://{host}:{port} (clients: {', '.join(config.clients)})")
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")

@@ -7,18 +7,18 @@ the accounting API and ``/_sandbox`` inspection. The parts are on ``app.state.sa
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from xero_connector.sandbox.accounting import AccountingStore, build_accounting_router
 from xero_connector.sandbox.connections import build_connections_router
 from xero_connector.sandbox.faults import FaultsMiddleware
 from xero_connector.sandbox.identity.authorize import build_authorize_router
 from xero_connector.sandbox.identity.endpoints import build_identity_endpoints
 from xero_connector.sandbox.identity.service import Identity
 from xero_connector.sandbox.identity.users import find_user
-from xero_connector.sandbox.inspection import AccountingView, build_inspection_router
+from xero_connector.sandbox.inspection import build_inspection_router
 from xero_connector.sandbox.limits import LimitsMiddleware, RateLimiter
 from xero_connector.sandbox.world import SandboxConfig, World
 
@@ -30,21 +30,15 @@ class Sandbox:
     world: World
     identity: Identity
     limiter: RateLimiter
-    accounting: AccountingView | None
-
-
-def _accounting(world: World, app: FastAPI) -> AccountingView | None:
-    try:  # the accounting side is built on its own branch; compose it when present
-        module = importlib.import_module("xero_connector.sandbox.accounting")
-    except ModuleNotFoundError:
-        return None
-    store: AccountingView = module.AccountingStore(world)
-    app.include_router(module.build_accounting_router(world, store))
-    return store
+    accounting: AccountingStore
 
 
 def create_sandbox_app(config: SandboxConfig) -> FastAPI:
-    """A fresh sandbox with its own state, signing key and counters."""
+    """A fresh sandbox with its own state, signing key and counters.
+
+    Raises ValueError for an unknown ``auto_approve`` user and the accounting side's
+    ``SpecNotFoundError`` when strict mode cannot find Xero's accounting OpenAPI description.
+    """
     if config.auto_approve is not None and find_user(config.auto_approve) is None:
         raise ValueError(f"--auto-approve: no seeded user {config.auto_approve!r}")
     world = World(config)
@@ -54,7 +48,8 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(build_identity_endpoints(identity))
     app.include_router(build_authorize_router(identity))
     app.include_router(build_connections_router(identity))
-    accounting = _accounting(world, app)
+    accounting = AccountingStore(world)
+    app.include_router(build_accounting_router(world, accounting))
     app.include_router(build_inspection_router(world, identity, limiter, accounting))
     app.add_middleware(FaultsMiddleware, world=world)
     app.add_middleware(LimitsMiddleware, world=world, limiter=limiter)  # outermost
