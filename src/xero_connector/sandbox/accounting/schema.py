@@ -52,6 +52,13 @@ _FORMATS: dict[str, str | Callable[[str], bool]] = {
 
 Validator = Callable[[Any], Any]
 
+# Fields Xero returns but the spec does not list; a client that sends back what it read must not be
+# punished for them by the closed request schemas.
+_UNLISTED: dict[str, tuple[str, ...]] = {
+    "Invoice": ("DateString", "DueDateString"),
+    "BankTransaction": ("DateString",),
+}
+
 
 class SpecNotFoundError(RuntimeError):
     """Strict mode needs Xero's OpenAPI description and it is not where it was looked for."""
@@ -119,9 +126,13 @@ def convert(node: Any, *, closed: bool) -> Any:
 
 @lru_cache(maxsize=4)
 def definitions(spec_path: Path, closed: bool) -> dict[str, Any]:
-    return {
+    converted = {
         name: convert(schema, closed=closed) for name, schema in load_components(spec_path).items()
     }
+    for name, fields in _UNLISTED.items():
+        for field in fields:
+            converted[name]["properties"].setdefault(field, {"type": "string"})
+    return converted
 
 
 def compile_schema(spec_path: Path, root: dict[str, Any], *, closed: bool) -> Validator:
