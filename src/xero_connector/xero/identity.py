@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,13 +19,19 @@ from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from xero_connector.tokens.tokenset import TokenSet
+
+# authlib prefers httpx2 and warns once, at import, when it falls back to httpx. We keep httpx on
+# purpose (respx mocks only httpx; see ARCHITECTURE.md's library traps), so silence exactly that.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated; please use httpx2")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
 from xero_connector.xero.errors import (
     InvalidGrant,
     XeroError,
