@@ -10,7 +10,7 @@ import pytest
 import structlog
 
 from xero_connector.logging import configure_logging, get_logger
-from xero_connector.redaction import redact
+from xero_connector.redaction import redact, redact_text
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlc2lnbmF0dXJl"
 API_KEY = "xck_0123456789ab_SuperSecretKeyMaterial0123456789"
@@ -75,3 +75,14 @@ def test_redact_keeps_ordinary_values() -> None:
         "count": 3,
         "code": "***",
     }
+
+
+def test_authorize_url_in_a_log_line_has_its_state_and_nonce_masked() -> None:
+    line = (
+        "GET /identity/connect/authorize?response_type=code&state=abcdefgh12345678"
+        "&code_challenge=challenge123&nonce=noncevalue987 HTTP/1.1"
+    )
+    masked = redact_text(line)
+    assert "abcdefgh12345678" not in masked
+    assert "noncevalue987" not in masked
+    assert "nonce=***" in masked

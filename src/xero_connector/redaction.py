@@ -28,7 +28,7 @@ _SECRET_VALUES = (
 )
 _SECRET_QUERY = re.compile(
     r"(?i)\b(code|state|token|access_token|refresh_token|id_token|client_secret|"
-    r"code_verifier|password|api_key)=[^&\s\"']+"
+    r"code_verifier|nonce|password|api_key)=[^&\s\"']+"
 )
 
 
