@@ -28,6 +28,7 @@ def test_dev_starts_the_sandbox_on_its_own_port_and_points_xero_at_it(tmp_path: 
         wait_until_up(f"http://127.0.0.1:{port}")
         sandbox = f"http://127.0.0.1:{sandbox_port}"
         discovery = httpx.get(f"{sandbox}/.well-known/openid-configuration").json()
+        on_connector = httpx.get(f"http://127.0.0.1:{port}/_sandbox/state")
         connect_page = httpx.get(
             f"{sandbox}/identity/connect/authorize",
             params={
@@ -41,6 +42,7 @@ def test_dev_starts_the_sandbox_on_its_own_port_and_points_xero_at_it(tmp_path: 
     finally:
         stop(process)
     assert discovery["issuer"] == sandbox
+    assert on_connector.status_code == 404  # the sandbox's inspection never rides on our API
     assert connect_page.status_code == 200
     assert "<form" in connect_page.text
 
