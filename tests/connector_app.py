@@ -7,6 +7,7 @@ gives the same app on a fresh SQLite file. ``Browser`` walks the connect flow.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -147,10 +148,17 @@ def outcome_of(response: httpx.Response) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
+@asynccontextmanager
+async def open_browser(context: AppContext, fake_xero: FakeXero) -> AsyncIterator[Browser]:
+    """A service-key caller on the app bound to ``context``."""
+    key = await make_api_key(context)
+    transport = httpx.ASGITransport(app_for(context))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Browser(client, fake_xero, context, {"Authorization": f"Bearer {key}"})
+
+
 @pytest.fixture
 async def browser(xero_context: AppContext, fake_xero: FakeXero) -> AsyncIterator[Browser]:
     """A service-key caller on the Postgres-backed app."""
-    key = await make_api_key(xero_context)
-    transport = httpx.ASGITransport(app_for(xero_context))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Browser(client, fake_xero, xero_context, {"Authorization": f"Bearer {key}"})
+    async with open_browser(xero_context, fake_xero) as browser:
+        yield browser

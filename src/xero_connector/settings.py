@@ -33,6 +33,11 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def reveal(value: SecretStr | None) -> str | None:
+    """The plain value of an optional secret setting (None when unset)."""
+    return value.get_secret_value() if value is not None else None
+
+
 def is_placeholder(value: str | None) -> bool:
     """True for an empty value or an obvious placeholder such as ``changeme``."""
     return value is None or bool(_PLACEHOLDER.match(value.strip()))
@@ -139,18 +144,16 @@ class Settings(BaseSettings):
 
     @property
     def has_real_xero_credentials(self) -> bool:
-        secret = self.xero_client_secret.get_secret_value() if self.xero_client_secret else None
-        return bool(self.xero_client_id) and bool(secret)
+        return bool(self.xero_client_id) and bool(reveal(self.xero_client_secret))
 
     def check_for_scale_out(self) -> None:
         """Refuse ``api``/``worker`` on a missing or placeholder setting, naming the variable."""
-        secret = self.xero_client_secret.get_secret_value() if self.xero_client_secret else None
-        keys = self.keys.get_secret_value() if self.keys else None
+        keys = reveal(self.keys)
         required: dict[str, str | None] = {
             "XERO_CONNECTOR_REDIS_URL": self.redis_url,
             "XERO_CONNECTOR_KEYS": keys,
             "XERO_CONNECTOR_XERO_CLIENT_ID": self.xero_client_id,
-            "XERO_CONNECTOR_XERO_CLIENT_SECRET": secret,
+            "XERO_CONNECTOR_XERO_CLIENT_SECRET": reveal(self.xero_client_secret),
         }
         for name, value in required.items():
             if is_placeholder(value):
@@ -164,5 +167,6 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
             )
-        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+        jwt_secret = reveal(self.jwt_secret)
+        if jwt_secret is not None and len(jwt_secret) < 32:
             raise ConfigurationError("XERO_CONNECTOR_JWT_SECRET must be at least 32 bytes")

@@ -39,6 +39,16 @@ def context_for(database_url: str, redis_url: str | None) -> AppContext:
     )
 
 
+async def readyz(database_url: str, redis_url: str | None) -> httpx.Response:
+    """``GET /readyz`` of an app given a context on these URLs (closed afterwards)."""
+    context = context_for(database_url, redis_url)
+    try:
+        async with serve(create_app(Settings(), context=context)) as client:
+            return await client.get("/readyz")
+    finally:
+        await context.aclose()
+
+
 async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
@@ -52,23 +62,13 @@ async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
 
 
 async def test_readyz_checks_redis_when_configured(pg_url: str) -> None:
-    context = context_for(pg_url, REDIS_URL)
-    try:
-        async with serve(create_app(Settings(), context=context)) as client:
-            response = await client.get("/readyz")
-    finally:
-        await context.aclose()
+    response = await readyz(pg_url, REDIS_URL)
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
 async def test_readyz_is_503_naming_redis_when_it_is_down(pg_url: str) -> None:
-    context = context_for(pg_url, DEAD_REDIS)
-    try:
-        async with serve(create_app(Settings(), context=context)) as client:
-            response = await client.get("/readyz")
-    finally:
-        await context.aclose()
+    response = await readyz(pg_url, DEAD_REDIS)
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -77,12 +77,7 @@ async def test_readyz_is_503_naming_redis_when_it_is_down(pg_url: str) -> None:
 
 
 async def test_readyz_is_503_naming_the_database_when_it_is_down() -> None:
-    context = context_for(DEAD_PG, None)
-    try:
-        async with serve(create_app(Settings(), context=context)) as client:
-            response = await client.get("/readyz")
-    finally:
-        await context.aclose()
+    response = await readyz(DEAD_PG, None)
     assert response.status_code == 503
     assert response.json()["detail"] == "down: database"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from tests.connector_app import Browser, app_for, make_api_key, outcome_of, state_of
+from tests.connector_app import Browser, open_browser, outcome_of, state_of
 from tests.fake_xero import FakeXero, Tenant
 from xero_connector.context import AppContext
 from xero_connector.db.models import Connection, XeroGrant
@@ -15,10 +14,8 @@ from xero_connector.db.models import Connection, XeroGrant
 
 @pytest.fixture
 async def sqlite_browser(sqlite_context: AppContext, fake_xero: FakeXero) -> AsyncIterator[Browser]:
-    key = await make_api_key(sqlite_context)
-    transport = httpx.ASGITransport(app_for(sqlite_context))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Browser(client, fake_xero, sqlite_context, {"Authorization": f"Bearer {key}"})
+    async with open_browser(sqlite_context, fake_xero) as browser:
+        yield browser
 
 
 async def test_connect_reconnect_replay_and_disconnect_on_sqlite(sqlite_browser: Browser) -> None:

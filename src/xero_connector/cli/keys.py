@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from xero_connector.db.engine import make_engine, make_session_factory
-from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.settings import ConfigurationError, Settings, reveal
 from xero_connector.vault import (
     LocalKeyring,
     RotationReport,
@@ -38,9 +38,8 @@ def generate(
 
 
 def _keyring(settings: Settings) -> LocalKeyring:
-    value = settings.keys.get_secret_value() if settings.keys else ""
     try:
-        return LocalKeyring.from_setting(value)
+        return LocalKeyring.from_setting(reveal(settings.keys) or "")
     except ConfigurationError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

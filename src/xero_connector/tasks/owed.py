@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from xero_connector.db.repos import grant_refresh, owed_work
+from xero_connector.db.repos import grant_refresh, grants, owed_work
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.errors import GrantUnavailable
 from xero_connector.xero.errors import XeroDisconnected
@@ -57,7 +57,7 @@ async def revoke_grant(ctx: dict[str, Any], grant_id: str) -> str:
         grant = await grant_refresh.read_grant(session, grant_id)
         if grant is None or grant.revocation_due_at is None:
             return "nothing owed"
-        if await owed_work.live_connection_count(session, grant_id):
+        if await grants.grant_has_live_connections(session, grant_id):
             log.warning("revocation of grant %s cancelled: a live connection uses it", grant_id)
             await owed_work.cancel_revocation(session, grant_id)
             await session.commit()

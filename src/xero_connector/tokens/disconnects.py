@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.base import utcnow
-from xero_connector.db.repos import grant_status
+from xero_connector.db.repos import connections, grant_status
 
 DISCONNECTED_IN_XERO = "disconnected from inside Xero"
 
@@ -36,7 +36,7 @@ async def mark_missing_tenants(
 ) -> list[str]:
     """Disconnect the grant's live connections whose tenant Xero no longer lists; their ids."""
     changed: list[str] = []
-    for connection in await grant_status.connections_of_grant(session, grant_id):
+    for connection in await connections.connections_of_grant(session, grant_id):
         if connection.status == "disconnected" or connection.tenant_id in tenant_ids_at_xero:
             continue
         if await mark_disconnected_in_xero(session, connection.id, at=at):

@@ -21,9 +21,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 from weakref import WeakValueDictionary
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from xero_connector.db.repos.advisory_locks import advisory_unlock, try_advisory_lock
 from xero_connector.tokens.errors import RefreshBusy
 
 _LOCK_NAMESPACE = b"xero-connector/grant-refresh/"
@@ -80,10 +80,7 @@ class PgAdvisoryGrantLocks:
             deadline = time.monotonic() + self._wait_seconds
             pause = 0.01
             while True:
-                taken = await connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
-                )
-                if taken:
+                if await try_advisory_lock(connection, key):
                     break
                 if time.monotonic() >= deadline:
                     raise RefreshBusy(f"grant {grant_id} is refreshed elsewhere", retry_after=5)
@@ -93,9 +90,7 @@ class PgAdvisoryGrantLocks:
                 yield
             finally:
                 try:
-                    await asyncio.shield(
-                        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                    )
+                    await asyncio.shield(advisory_unlock(connection, key))
                 except BaseException:
                     await connection.invalidate()
                     raise

@@ -1,5 +1,7 @@
-"""SQL of the token lifecycle: reading grants fresh, the refresh start mark, the fenced write of a
-new token set, failure bookkeeping, and the selections of due refreshes.
+"""SQL of the token lifecycle: fresh reads, refresh marks, fenced writes and due refreshes.
+
+Reading grants fresh, the refresh start mark, the fenced write of a new token set, failure
+bookkeeping, crypto-shredding, and the selection of due refreshes.
 
 Every write that follows a token call is a compare-and-set on ``refresh_generation``: it changes
 the row only if no one else wrote a token set since the caller read it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import Connection, XeroGrant
@@ -97,8 +97,3 @@ async def mark_connection_disconnected_in_xero(
         detail={"reason": reason[:200]},
     )
     return True
-
-
-async def connections_of_grant(session: AsyncSession, grant_id: str) -> list[Connection]:
-    result = await session.execute(select(Connection).where(Connection.grant_id == grant_id))
-    return list(result.scalars().all())

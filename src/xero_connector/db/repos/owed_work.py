@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import Connection, XeroGrant
@@ -59,16 +59,6 @@ async def settle_remote_delete(
         )
         .execution_options(synchronize_session=False)
     )
-
-
-async def live_connection_count(session: AsyncSession, grant_id: str) -> int:
-    """Connections of the grant that are not disconnected (they still need its tokens)."""
-    result = await session.execute(
-        select(func.count())
-        .select_from(Connection)
-        .where(Connection.grant_id == grant_id, Connection.status != "disconnected")
-    )
-    return int(result.scalar_one())
 
 
 async def cancel_revocation(session: AsyncSession, grant_id: str) -> None:
