@@ -168,5 +168,5 @@ class Settings(BaseSettings):
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
             )
         jwt_secret = reveal(self.jwt_secret)
-        if jwt_secret is not None and len(jwt_secret) < 32:
+        if jwt_secret is not None and len(jwt_secret.encode()) < 32:
             raise ConfigurationError("XERO_CONNECTOR_JWT_SECRET must be at least 32 bytes")

@@ -14,6 +14,7 @@ from tests.tokens.conftest import SeedGrant
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
 from xero_connector.db.engine import make_engine
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
+from xero_connector.db.repos import grant_refresh
 from xero_connector.errors import TransientError
 from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.service import TokenService
@@ -223,3 +224,25 @@ async def test_forget_grant_revokes_then_shreds(
     assert grant.data_key_wrapped is None
     assert grant.status == "revoked"
     assert grant.revocation_due_at is None
+
+
+async def test_a_refresh_in_flight_cannot_write_tokens_back_into_a_shredded_grant(
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    grant_id = await seed_grant()
+    generation_before = (await _grant(sessions, grant_id)).refresh_generation
+    await make_service().forget_grant(grant_id, revoke=False)
+    async with sessions() as session:
+        written = await grant_refresh.store_refreshed(
+            session,
+            grant_id,
+            generation_before,
+            {"token_ciphertext": b"late", "data_key_wrapped": b"late", "kek_id": "k"},
+            datetime.now(UTC),
+        )
+        await session.commit()
+    grant = await _grant(sessions, grant_id)
+    assert written is False
+    assert grant.token_ciphertext is None

@@ -178,6 +178,8 @@ async def shred_grant(
             refresh_started_at=None,
             next_attempt_at=None,
             revocation_due_at=None,
+            # Fence: a refresh that was in flight can no longer compare-and-set tokens back in.
+            refresh_generation=XeroGrant.refresh_generation + 1,
             updated_at=at,
         )
         .execution_options(synchronize_session=False)
