@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xero_connector import metrics
@@ -35,7 +34,7 @@ async def read_metrics(context: ContextDep) -> Response:
     and outcomes only. The `worker` serves its own on `XERO_CONNECTOR_WORKER_METRICS_PORT`.
     """
     body = await scrape(context.session_factory)
-    return Response(content=body, media_type=CONTENT_TYPE_LATEST)
+    return Response(content=body, media_type=metrics.CONTENT_TYPE)
 
 
 def route_template(scope: Scope) -> str:

@@ -6,6 +6,7 @@ Labels are bounded sets (route templates, job names, outcomes), never ids or sec
 """
 
 from xero_connector.metrics.registry import (
+    CONTENT_TYPE,
     REGISTRY,
     RefreshOutcome,
     job_failed,
@@ -18,6 +19,7 @@ from xero_connector.metrics.registry import (
 )
 
 __all__ = [
+    "CONTENT_TYPE",
     "REGISTRY",
     "RefreshOutcome",
     "job_failed",

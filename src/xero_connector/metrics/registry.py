@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from prometheus_client import (
+    CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -25,6 +26,8 @@ REFRESH_OUTCOMES: tuple[RefreshOutcome, ...] = (
 CONNECTION_STATUSES = ("active", "needs_reauth", "disconnected")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+# The classic text format: every Prometheus version parses it, and our names need no escaping.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 HTTP_REQUESTS = Counter(
     "xero_connector_http_requests",
