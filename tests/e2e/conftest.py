@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.e2e.connector import APP_ORIGIN, Connector, Sandbox
-from tests.e2e.processes import Service, command_env, free_port, started, wait_http
+from tests.e2e.processes import Service, command_env, free_port, started_shell, wait_http
+from tests.e2e.quickstart import Quickstart
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,26 @@ class DevInstance:
     api_key: str
     directory: Path
     service: Service
+    quickstart: Quickstart
 
 
 @pytest.fixture(scope="package")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevInstance]:
-    """One ``dev`` for the package's tests; each test uses its own workspace ids."""
+    """One ``dev`` for the package's tests, started with docs/quickstart.md's command.
+
+    Each test uses its own workspace ids; the return URL origin is allowed for the tests that
+    pass one.
+    """
     directory = tmp_path_factory.mktemp("dev")
-    port, sandbox_port = free_port(), free_port()
+    quickstart = Quickstart(api_port=free_port(), sandbox_port=free_port())
     env = command_env(XERO_CONNECTOR_RETURN_URL_ORIGINS=APP_ORIGIN)
-    args = ["dev", "--port", str(port), "--sandbox-port", str(sandbox_port)]
-    with started(args, cwd=directory, env=env) as service:
+    command = quickstart.command("dev")
+    with started_shell(command, cwd=directory, env=env, name="dev") as service:
         api_key = service.wait_for_line("API key: ")
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{quickstart.api_port}"
         wait_http(f"{base}/healthz", service)
-        yield DevInstance(base, f"http://127.0.0.1:{sandbox_port}", api_key, directory, service)
+        sandbox_origin = f"http://127.0.0.1:{quickstart.sandbox_port}"
+        yield DevInstance(base, sandbox_origin, api_key, directory, service, quickstart)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ started it (``started`` does it in ``finally``).
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +21,16 @@ import httpx
 
 from tests.cli_helpers import command_env, free_port
 
-__all__ = ["Service", "command_env", "free_port", "run_command", "started", "wait_http"]
+__all__ = [
+    "Service",
+    "command_env",
+    "free_port",
+    "run_command",
+    "shell_env",
+    "started",
+    "started_shell",
+    "wait_http",
+]
 
 
 @dataclass
@@ -56,25 +67,32 @@ class Service:
         )
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL after a bounded wait."""
+        """SIGTERM to its process group (its own session), then SIGKILL after a bounded wait."""
         if self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
 
 
-def _launch(args: list[str], *, cwd: Path, env: dict[str, str], name: str) -> Service:
+def shell_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with this interpreter's scripts directory (``xero-connector``) first on PATH."""
+    scripts = str(Path(sys.executable).parent)
+    return {**env, "PATH": f"{scripts}{os.pathsep}{env.get('PATH', '')}"}
+
+
+def _launch(argv: list[str], *, cwd: Path, env: dict[str, str], name: str) -> Service:
     stdout_path, stderr_path = cwd / f"{name}.out", cwd / f"{name}.err"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "xero_connector", *args],
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter, module or shell line
+            argv,
             cwd=cwd,
             env=env,
             stdout=out,
             stderr=err,
+            start_new_session=True,  # so stop() reaches a shell's children too
         )
     return Service(name, process, stdout_path, stderr_path)
 
@@ -84,7 +102,18 @@ def started(
     args: list[str], *, cwd: Path, env: dict[str, str], name: str | None = None
 ) -> Iterator[Service]:
     """Run ``xero-connector <args>`` for the duration of the block."""
-    service = _launch(args, cwd=cwd, env=env, name=name or args[0])
+    argv = [sys.executable, "-m", "xero_connector", *args]
+    service = _launch(argv, cwd=cwd, env=env, name=name or args[0])
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@contextmanager
+def started_shell(command: str, *, cwd: Path, env: dict[str, str], name: str) -> Iterator[Service]:
+    """Run a shell command line (as a page of the docs shows it) for the duration of the block."""
+    service = _launch(["bash", "-c", command], cwd=cwd, env=shell_env(env), name=name)
     try:
         yield service
     finally:

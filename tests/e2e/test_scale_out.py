@@ -17,16 +17,14 @@ import pytest
 from arq.connections import RedisSettings, create_pool
 
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
-from tests.e2e.connector import APP_ORIGIN, Connector, Sandbox, connect_through_xero, outcome_of
-from tests.e2e.consent import ALICE, AU
-from tests.e2e.processes import command_env, free_port, run_command, started, wait_http
+from tests.e2e.connector import Sandbox
+from tests.e2e.consent import ALICE, AU, consent_as
+from tests.e2e.processes import Service, command_env, free_port, started_shell, wait_http
+from tests.e2e.quickstart import SCALE_OUT_BLOCKS, Quickstart
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CLIENT_ID = "e2e-scale-out-app"
-CLIENT_SECRET = "e2e-scale-out-client-secret-0a1b2c3d"
-ACCESS_TOKEN_SECONDS = 120
-SWEEP_SECONDS = 1
+SWEEP_SECONDS = 1  # as the quickstart's worker command sets it
 
 
 @pytest.fixture
@@ -74,7 +72,8 @@ async def wait_for(what: str, check: Any, seconds: float) -> Any:
         await asyncio.sleep(0.25)
 
 
-async def grant_row(database_url: str, name: str) -> asyncpg.Record:
+async def grant_row(name: str) -> asyncpg.Record:
+    """The one grant row of database ``name``."""
     dsn = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
     connection = await asyncpg.connect(dsn)
     try:
@@ -84,7 +83,7 @@ async def grant_row(database_url: str, name: str) -> asyncpg.Record:
         )
     finally:
         await connection.close()
-    assert row is not None, database_url
+    assert row is not None
     return row
 
 
@@ -94,73 +93,67 @@ async def test_the_worker_refreshes_ahead_and_a_disconnect_revokes_at_xero(
     queue_name: str,
     http: httpx.AsyncClient,
 ) -> None:
+    """docs/quickstart.md's scale-out part, command by command, as an operator runs it."""
     database_url, database_name = empty_database
-    api_port, sandbox_port = free_port(), free_port()
-    origin = f"http://127.0.0.1:{sandbox_port}"
-    keys = run_command(["keys", "generate"], cwd=tmp_path, env=command_env()).strip()
+    doc = Quickstart(free_port(), free_port(), database_url=database_url)
+    origin = f"http://127.0.0.1:{doc.sandbox_port}"
     env = command_env(
-        XERO_CONNECTOR_DATABASE_URL=database_url,
-        XERO_CONNECTOR_REDIS_URL=REDIS_URL,
-        XERO_CONNECTOR_KEYS=keys,
-        XERO_CONNECTOR_XERO_CLIENT_ID=CLIENT_ID,
-        XERO_CONNECTOR_XERO_CLIENT_SECRET=CLIENT_SECRET,
-        XERO_CONNECTOR_XERO_LOGIN_BASE=origin,
-        XERO_CONNECTOR_XERO_IDENTITY_BASE=origin,
-        XERO_CONNECTOR_XERO_API_BASE=origin,
-        XERO_CONNECTOR_RETURN_URL_ORIGINS=APP_ORIGIN,
-        XERO_CONNECTOR_QUEUE_NAME=queue_name,
-        XERO_CONNECTOR_SWEEP_INTERVAL_SECONDS=str(SWEEP_SECONDS),
-        # A grant nobody has used yet is refreshed by the keep-alive, not by the in-use margin:
-        # shorten the keep-alive so the first refresh comes within seconds, well before expiry.
-        XERO_CONNECTOR_KEEPALIVE_AFTER_SECONDS="3",
+        **doc.exported("scale-out-env", cwd=tmp_path, env=command_env()),
+        XERO_CONNECTOR_QUEUE_NAME=queue_name,  # this run's own queue on the shared Redis
     )
-    sandbox_args = [
-        "sandbox",
-        *("--port", str(sandbox_port)),
-        *("--client", f"{CLIENT_ID}:{CLIENT_SECRET}"),
-        *("--access-token-seconds", str(ACCESS_TOKEN_SECONDS)),
-    ]
+    assert env["XERO_CONNECTOR_REDIS_URL"] == REDIS_URL
 
     with ExitStack() as stack:
-        xero = stack.enter_context(started(sandbox_args, cwd=tmp_path, env=command_env()))
-        run_command(["migrate"], cwd=tmp_path, env=env)
-        created = run_command(
-            ["api-keys", "create", "--name", "e2e", "--role", "service"], cwd=tmp_path, env=env
-        )
-        api_key = created.strip().splitlines()[-1]
-        api = stack.enter_context(started(["api", "--port", str(api_port)], cwd=tmp_path, env=env))
-        stack.enter_context(started(["worker"], cwd=tmp_path, env=env))
-        wait_http(f"{origin}/_sandbox/stats", xero)
-        connector = Connector(f"http://127.0.0.1:{api_port}", api_key, http)
-        wait_http(f"{connector.base}/readyz", api)
-        sandbox = Sandbox(origin, http)
 
-        outcome = outcome_of(await connect_through_xero(connector, "ws-alice-scale", ALICE))
-        (connection_id,) = outcome["connection_ids"].split(",")
+        def start(block: str) -> Service:
+            return stack.enter_context(
+                started_shell(doc.command(block), cwd=tmp_path, env=env, name=block)
+            )
+
+        xero = start("scale-out-sandbox")
+        setup = doc.run("scale-out-setup", cwd=tmp_path, env=env)
+        api_key = setup.strip().splitlines()[-1]
+        api = start("scale-out-api")
+        start("scale-out-worker")
+        wait_http(f"{origin}/_sandbox/stats", xero)
+        wait_http(f"http://127.0.0.1:{doc.api_port}/readyz", api)
+        sandbox = Sandbox(origin, http)
+        env["API_KEY"] = api_key
+
+        link = doc.run_json("connect", cwd=tmp_path, env=env)
+        callback_url = await consent_as(http, link["authorize_url"], ALICE)
+        page = await http.get(callback_url, follow_redirects=False)
+        assert page.status_code == 200
+        assert "Connected to Xero" in page.text
+        (connection,) = doc.run_json("list", cwd=tmp_path, env=env)["items"]
+        assert (connection["tenant_id"], connection["status"]) == (AU, "active")
         (grant,) = (await sandbox.state())["grants"]
 
         async def rotated() -> int:
-            return int((await sandbox.stats())["rotations"].get(grant["grant_id"], 0))
+            stats = doc.run_json("sandbox-stats", cwd=tmp_path, env=env)
+            return int(stats["rotations"].get(grant["grant_id"], 0))
 
         await wait_for("the worker's refresh", rotated, seconds=30)
         stats = await sandbox.stats()
         assert stats["invalid_grant"] == {}
         assert stats["grace_reuses"] == {}  # every refresh used the newest refresh token
-        row = await grant_row(database_url, database_name)
+        row = await grant_row(database_name)
         assert row["status"] == "active"
         assert row["refresh_generation"] >= 1
-        listed = (await connector.connection(connection_id)).json()
-        assert (listed["tenant_id"], listed["status"]) == (AU, "active")
 
-        assert (await connector.disconnect(connection_id)).status_code == 204
+        env["CONNECTION_ID"] = connection["id"]
+        assert doc.run("disconnect", cwd=tmp_path, env=env).strip() == "204"
 
-        assert await sandbox.connections_of(ALICE.email) == {}
-        (revoked,) = (await sandbox.state())["grants"]
-        assert (revoked["grant_id"], revoked["revoked"]) == (grant["grant_id"], True)
-        assert (await grant_row(database_url, database_name))["shredded"]
-        assert (await connector.connection(connection_id)).json()["status"] == "disconnected"
+        state = doc.run_json("sandbox-state", cwd=tmp_path, env=env)
+        assert state["connections"] == []
+        assert [(g["grant_id"], g["revoked"]) for g in state["grants"]] == [
+            (grant["grant_id"], True)
+        ]
+        assert (await grant_row(database_name))["shredded"]
+        assert doc.run_json("list", cwd=tmp_path, env=env)["items"][0]["status"] == "disconnected"
         await asyncio.sleep(3 * SWEEP_SECONDS)  # the worker keeps sweeping: nothing is due
         stats = await sandbox.stats()
         assert stats["invalid_grant"] == {}
         assert stats["schema_violations"] == 0
         assert stats["breaches_total"] == 0
+    assert doc.used >= SCALE_OUT_BLOCKS
