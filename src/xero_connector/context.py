@@ -1,7 +1,8 @@
 """The resources the application uses, built once from settings at the composition root.
 
 Routers and services receive what they need from here (through ``ContextDep``); nothing below
-the composition roots reads settings. Capabilities add their own fields (vault, dispatcher, ...).
+the composition roots reads settings. The Xero services and the dispatcher are built by
+``jobs.runtime``, the same path the worker takes.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
 from xero_connector.db.engine import make_engine, make_session_factory
-from xero_connector.jobs.runtime import token_service
+from xero_connector.jobs.arq_worker import arq_redis
+from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.jobs.inprocess import InProcessRunner
+from xero_connector.jobs.runtime import app_dispatcher, xero_services
 from xero_connector.settings import Settings
 from xero_connector.tokens.service import TokenService
-from xero_connector.vault import LocalKeyring, Vault
-from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.vault import Vault
+from xero_connector.xero.identity import XeroIdentity
 
 
 @dataclass(kw_only=True)
@@ -45,8 +49,25 @@ class AppContext:
     state_ttl_seconds: int = 600
     # The token layer's TokenService (None without Xero credentials or keyring).
     token_service: TokenService | None = None
+    # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
+    # (None: no jobs, e.g. no Xero credentials in dev).
+    dispatcher: Dispatcher | None = None
+
+    @property
+    def in_process_runner(self) -> InProcessRunner | None:
+        """The dispatcher when it runs jobs in this process (dev); it needs starting."""
+        return self.dispatcher if isinstance(self.dispatcher, InProcessRunner) else None
+
+    async def start(self) -> None:
+        """Start what runs in the background (dev's in-process runner and its crons)."""
+        if self.in_process_runner is not None:
+            await self.in_process_runner.start()
 
     async def aclose(self) -> None:
+        if self.in_process_runner is not None:
+            await self.in_process_runner.stop()
+        if self.token_service is not None:
+            await self.token_service.drain()
         if self.xero_identity is not None:
             await self.xero_identity.aclose()
         await self.http.aclose()
@@ -72,58 +93,32 @@ def build_authenticator(settings: Settings, http: httpx.AsyncClient) -> Authenti
     return Authenticator(verifier)
 
 
-def build_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity | None:
-    """The Xero app's identity client, when its client id and secret are set."""
-    secret = settings.xero_client_secret
-    if not settings.xero_client_id or secret is None or not secret.get_secret_value():
-        return None
-    return XeroIdentity(
-        client_id=settings.xero_client_id,
-        client_secret=secret.get_secret_value(),
-        endpoints=XeroEndpoints(
-            login_base=settings.xero_login_base,
-            identity_base=settings.xero_identity_base,
-            api_base=settings.xero_api_base,
-        ),
-        http=http,
-        timeout=settings.xero_timeout_seconds,
-    )
-
-
 def build_context(settings: Settings) -> AppContext:
     """Create the resources for ``settings`` (no I/O happens until they are used).
 
     The CLI's ``dev``/``api`` fill ``xero_redirect_uri`` with their own ``/v1/callback`` when it
-    is unset; without one, the OAuth routes answer 503.
+    is unset; without one, the OAuth routes answer 503. With a Redis URL, jobs are enqueued into
+    arq (the ``worker`` runs them); without, the in-process runner runs them once ``start``ed.
     """
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
-    keys = settings.keys.get_secret_value() if settings.keys is not None else None
-    vault = Vault(LocalKeyring.from_setting(keys)) if keys else None
-    identity = build_identity(settings, http)
-    tokens = (
-        token_service(
-            settings,
-            engine=engine,
-            session_factory=session_factory,
-            vault=vault,
-            identity=identity,
-        )
-        if vault is not None and identity is not None
-        else None
-    )
+    services = xero_services(settings, engine=engine, session_factory=session_factory, http=http)
+    redis = arq_redis(settings.redis_url) if settings.redis_url else None
     return AppContext(
         session_factory=session_factory,
         http=http,
         authenticator=build_authenticator(settings, http),
-        vault=vault,
-        xero_identity=identity,
+        vault=services.vault,
+        xero_identity=services.identity,
         xero_redirect_uri=settings.xero_redirect_uri,
         xero_scopes=tuple(settings.scopes),
         state_ttl_seconds=settings.state_ttl_seconds,
-        token_service=tokens,
+        token_service=services.tokens,
+        dispatcher=app_dispatcher(
+            settings, redis=redis, session_factory=session_factory, services=services
+        ),
         return_url_origins=tuple(settings.return_url_origin_list),
-        redis=Redis.from_url(settings.redis_url) if settings.redis_url else None,
+        redis=redis,
         engine=engine,
     )

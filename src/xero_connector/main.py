@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me
+from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.problems import install_problem_handlers
 from xero_connector.context import AppContext, build_context
@@ -25,6 +26,7 @@ DESCRIPTION = (
 def include_routers(app: FastAPI) -> None:
     """Every router the service serves."""
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(connect.router)
     app.include_router(callback.router)
     app.include_router(connections.router)
@@ -34,8 +36,9 @@ def include_routers(app: FastAPI) -> None:
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
     """The FastAPI application for ``settings``.
 
-    Without ``context`` the lifespan builds the resources from ``settings`` and closes them at
-    shutdown; a given ``context`` (tests, ``dev``) is used as it is and left to its owner to close.
+    Without ``context`` the lifespan builds the resources from ``settings``, starts the
+    in-process job runner when there is one (``dev``: no Redis) and stops and closes everything
+    at shutdown; a given ``context`` (tests) is used as it is, left to its owner to start and close.
     """
 
     @asynccontextmanager
@@ -46,6 +49,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         built = build_context(settings)
         app.state.context = built
         try:
+            await built.start()
             yield
         finally:
             app.state.context = None
@@ -67,6 +71,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
         expose_headers=["Retry-After"],
         max_age=600,
     )
+    # Outermost of ours: sees the final status, CORS preflights and problem responses included.
+    app.add_middleware(RequestMetricsMiddleware)
     include_routers(app)
     install_openapi(app)
     return app

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         description="Jobs one worker process runs at once (it opens up to twice as many "
         "database connections).",
     )
+    worker_metrics_port: int | None = Field(
+        None,
+        description="Port on which `worker` serves Prometheus /metrics (its job and token "
+        "counters); unset: not served.",
+    )
     job_max_tries: int = Field(
         8, description="Tries of a job failing transiently before it waits for the sweeper."
     )

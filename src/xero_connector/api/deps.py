@@ -2,7 +2,9 @@
 
 - ``ContextDep``: the :class:`~xero_connector.context.AppContext`.
 - ``SessionDep``: one session per request; committed after the handler returns and *before* the
-  response is sent (``scope="function"``), rolled back when the handler raises.
+  response is sent (``scope="function"``), rolled back when the handler raises. Jobs recorded on
+  its ``AfterCommitJobs`` (``JobsDep``) are enqueued right after a commit, never after a rollback.
+- ``JobsDep``: the request's ``AfterCommitJobs`` (None when the app has no dispatcher).
 - ``CallerDep``: the authenticated :class:`~xero_connector.auth.Caller`; 401 without one.
 """
 
@@ -18,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
 from xero_connector.errors import ServiceUnavailable
+from xero_connector.jobs.after_commit import AfterCommitJobs
+
+_JOBS = "after_commit_jobs"
 
 
 def get_context(request: Request) -> AppContext:
@@ -32,15 +37,31 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 
 async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
     async with context.session_factory() as session:
+        jobs = AfterCommitJobs(session, context.dispatcher) if context.dispatcher else None
+        session.info[_JOBS] = jobs
         try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+        finally:
+            if jobs is not None:
+                # Only what a commit kept: on a rollback that is what earlier commits made due.
+                await jobs.flush()
+                jobs.close()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_jobs(session: SessionDep) -> AfterCommitJobs | None:
+    jobs = session.info.get(_JOBS)
+    return jobs if isinstance(jobs, AfterCommitJobs) else None
+
+
+JobsDep = Annotated[AfterCommitJobs | None, Depends(get_jobs)]
 
 bearer_scheme = HTTPBearer(
     auto_error=False,

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process is up) and ``/readyz`` (its database and Redis answer)."""
+"""``/healthz`` (the process is up) and ``/readyz`` (its database and Redis answer; in dev, the
+in-process job runner is running)."""
 
 from __future__ import annotations
 
@@ -41,11 +42,20 @@ async def _redis(context: AppContext) -> None:
     await context.redis.ping()
 
 
+async def _jobs(context: AppContext) -> None:
+    runner = context.in_process_runner
+    if runner is None or not runner.running:
+        raise RuntimeError("the in-process job runner is not running")
+
+
 async def run_checks(context: AppContext) -> dict[str, str]:
-    """``{name: "ok" | "down"}`` for the database and, when configured, Redis."""
+    """``{name: "ok" | "down"}`` for the database, Redis when configured, and the in-process
+    job runner when jobs run in this process (dev)."""
     checks: dict[str, Callable[[AppContext], Awaitable[None]]] = {"database": _database}
     if context.redis is not None:
         checks["redis"] = _redis
+    if context.in_process_runner is not None:
+        checks["jobs"] = _jobs
     results: dict[str, str] = {}
     for name, check in checks.items():
         try:
@@ -65,7 +75,7 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    summary="Readiness: the database and (when configured) Redis answer",
+    summary="Readiness: the database, Redis (when configured) and dev's job runner",
     responses={503: {"description": "Something is down", "content": {PROBLEM_JSON: {}}}},
 )
 async def readyz(context: ContextDep) -> Readiness:

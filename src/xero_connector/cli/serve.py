@@ -3,7 +3,9 @@
 ``dev`` migrates the database, starts the Xero sandbox on its own port unless real Xero
 credentials are set, keeps its keyring in a file beside the SQLite database, prints a
 fresh service API key (``API key: <key>``; the previous dev key is revoked) and serves with caller
-authentication on. ``api`` refuses to start on a missing or placeholder secret.
+authentication on; its jobs (refresh-ahead, keep-alive, owed disconnects, the sweeper) run
+in-process, started and stopped by the app's lifespan. ``api`` refuses to start on a missing or
+placeholder secret and enqueues jobs into Redis for ``xero-connector worker``.
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
     """Run everything in one process with embedded defaults (SQLite, in-process jobs)."""
     settings = Settings()
     configure_logging(settings.log_level, json=False)
+    if settings.redis_url:
+        # One process: nothing would run jobs enqueued into Redis.
+        log.warning("dev_ignores_redis", reason="dev runs its jobs in-process")
+        settings = settings.model_copy(update={"redis_url": None})
     sandbox = None
     try:
         settings = with_dev_keyring(settings)

@@ -8,6 +8,9 @@ Disconnect, in this order:
    ciphertext and data key destroyed (the token layer's ``forget_grant``, under the grant's
    refresh lock); a failed revocation sets ``revocation_due_at`` and keeps the ciphertext until
    a job revokes it.
+
+Owed work is reported to ``owed`` (when given), which enqueues its retry job once the request's
+transaction commits; the sweeper re-enqueues from the rows whatever is still owed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.connections.access import GrantTokens
+from xero_connector.connections.owed import OwedWork
 from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
 from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections as repo
@@ -68,6 +72,7 @@ class Disconnector:
 
     identity: XeroIdentity
     tokens: GrantTokens
+    owed: OwedWork | None = None
 
     async def disconnect(
         self,
@@ -115,6 +120,8 @@ class Disconnector:
             log.warning(
                 "remote_disconnect_owed", connection_id=connection.id, error=type(exc).__name__
             )
+            if self.owed is not None and connection.remote_delete_due_at is not None:
+                self.owed.remote_delete_owed(connection.id, connection.remote_delete_due_at)
             return
         connection.remote_delete_due_at = None
         connection.remote_deleted_at = datetime.now(UTC)
@@ -134,6 +141,8 @@ class Disconnector:
             await mark_revocation_due(
                 session, grant, now=datetime.now(UTC), error=type(exc).__name__
             )
+            if self.owed is not None and grant.revocation_due_at is not None:
+                self.owed.revocation_owed(grant.id, grant.revocation_due_at)
             result = "revocation_owed"
         else:
             result = "ok"

@@ -16,7 +16,9 @@ from typing import Any
 from arq import Retry, cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import func
+from redis.asyncio import Redis
 
+from xero_connector import metrics
 from xero_connector.errors import TransientError
 from xero_connector.jobs.dispatch import JobArg
 from xero_connector.jobs.retry import retry_delay
@@ -25,10 +27,24 @@ from xero_connector.tasks.registry import Cron, TaskFunction
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class ArqDispatcher:
-    """A ``Dispatcher`` over arq; checks ``enqueue_job``'s None (a duplicate id) and reports it."""
+def arq_redis(url: str) -> Redis:
+    """A Redis client that can also enqueue arq jobs (what ``ArqDispatcher`` needs).
 
-    def __init__(self, redis: ArqRedis, queue_name: str) -> None:
+    No I/O until first used; the API's readiness check pings the same client.
+    """
+    client: Redis = ArqRedis.from_url(url)
+    return client
+
+
+class ArqDispatcher:
+    """A ``Dispatcher`` over arq; checks ``enqueue_job``'s None (a duplicate id) and reports it.
+
+    ``redis`` must come from :func:`arq_redis` (or arq's ``create_pool``); it is not closed here.
+    """
+
+    def __init__(self, redis: Redis, queue_name: str) -> None:
+        if not isinstance(redis, ArqRedis):
+            raise TypeError("ArqDispatcher needs an arq client: use jobs.arq_worker.arq_redis")
         self._redis = redis
         self.queue_name = queue_name
 
@@ -48,10 +64,15 @@ class ArqDispatcher:
 def _retrying(name: str, task: TaskFunction) -> Any:
     @functools.wraps(task)
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        metrics.job_run(name)
         try:
             return await task(ctx, *args)
         except TransientError as exc:
+            metrics.job_failed(name, "transient")
             raise Retry(defer=retry_delay(exc, int(ctx.get("job_try", 1)))) from exc
+        except Exception:
+            metrics.job_failed(name, "error")
+            raise
 
     run.__qualname__ = name
     return run

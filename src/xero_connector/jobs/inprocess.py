@@ -16,16 +16,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from xero_connector import metrics
 from xero_connector.errors import TransientError
 from xero_connector.jobs.dispatch import JobArg
-from xero_connector.jobs.retry import retry_delay
+from xero_connector.jobs.retry import JOB_BACKOFF, retry_delay
 from xero_connector.tasks.registry import Cron, TaskFunction
+from xero_connector.tokens.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 
 class InProcessRunner:
-    """A ``Dispatcher`` that runs jobs in this process. ``start()`` the crons, ``stop()`` all."""
+    """A ``Dispatcher`` that runs jobs in this process. ``start()`` the crons, ``stop()`` all.
+
+    ``running`` is True between ``start()`` and ``stop()`` while every cron loop is alive (what
+    ``/readyz`` reports in dev). ``backoff`` spaces the retries of a transient failure.
+    """
 
     def __init__(
         self,
@@ -34,11 +40,14 @@ class InProcessRunner:
         *,
         ctx: dict[str, Any] | None = None,
         max_tries: int = 5,
+        backoff: Backoff = JOB_BACKOFF,
     ) -> None:
         self._tasks = dict(tasks) | {cron.name: cron.function for cron in crons}
         self._crons = list(crons)
         self.ctx: dict[str, Any] = ctx if ctx is not None else {}
         self._max_tries = max_tries
+        self._backoff = backoff
+        self._started = False
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._cron_tasks: list[asyncio.Task[None]] = []
 
@@ -67,20 +76,30 @@ class InProcessRunner:
         function = self._tasks[job]
         for job_try in range(1, self._max_tries + 1):
             ctx = {**self.ctx, "job_id": job_id, "job_try": job_try}
+            metrics.job_run(job)
             try:
                 return await function(ctx, *args)
             except TransientError as exc:
+                metrics.job_failed(job, "transient")
                 if job_try >= self._max_tries:
                     log.warning("job %s gave up after %d tries: %s", job_id, job_try, exc.code)
                     return None
-                await asyncio.sleep(retry_delay(exc, job_try))
+                await asyncio.sleep(retry_delay(exc, job_try, self._backoff))
             except Exception:
+                metrics.job_failed(job, "error")
                 log.exception("job %s (%s) failed", job_id, job)
                 return None
         return None
 
+    @property
+    def running(self) -> bool:
+        return self._started and not any(task.done() for task in self._cron_tasks)
+
     async def start(self) -> None:
         """Start the cron loops (each runs once at once, then every interval)."""
+        if self._started:
+            return
+        self._started = True
         for cron in self._crons:
             self._cron_tasks.append(asyncio.create_task(self._cron_loop(cron)))
 
@@ -95,6 +114,8 @@ class InProcessRunner:
             await asyncio.gather(*list(self._jobs.values()), return_exceptions=True)
 
     async def stop(self) -> None:
+        """Cancel the crons and every queued or running job (the sweeper redoes what is due)."""
+        self._started = False
         for task in [*self._cron_tasks, *self._jobs.values()]:
             task.cancel()
         for task in [*self._cron_tasks, *self._jobs.values()]:

@@ -1,7 +1,9 @@
-"""Building the token service and the task resources from settings (a composition root).
+"""Building the Xero services, the task resources and the dispatchers from settings.
 
-Used by the arq worker's startup and by ``dev``'s in-process runner, so both run the same
-objects. Only this module and the CLI read ``Settings`` for jobs.
+The one composition path for both processes: ``context.build_context`` (the API, and ``dev``'s
+in-process runner) and the arq worker's startup (``build_runtime``) call ``xero_services`` and
+``task_resources`` here, so they run the same objects. Only this module, ``context`` and the CLI
+read ``Settings`` for jobs.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xero_connector.db.engine import make_engine, make_session_factory
+from xero_connector.jobs.arq_worker import ArqDispatcher
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.settings import ConfigurationError, Settings
@@ -33,13 +37,15 @@ def refresh_policy(settings: Settings) -> RefreshPolicy:
     )
 
 
-def xero_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity:
-    secret = settings.xero_client_secret
-    if not settings.xero_client_id or secret is None:
-        raise ConfigurationError("XERO_CONNECTOR_XERO_CLIENT_ID/_SECRET are needed for Xero calls")
+def xero_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity | None:
+    """The Xero app's identity client, or None unless its client id and secret are both set."""
+    if not settings.has_real_xero_credentials:
+        return None
+    assert settings.xero_client_id is not None
+    assert settings.xero_client_secret is not None
     return XeroIdentity(
         client_id=settings.xero_client_id,
-        client_secret=secret.get_secret_value(),
+        client_secret=settings.xero_client_secret.get_secret_value(),
         endpoints=XeroEndpoints(
             login_base=settings.xero_login_base,
             identity_base=settings.xero_identity_base,
@@ -50,6 +56,12 @@ def xero_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity:
     )
 
 
+def vault_for(settings: Settings) -> Vault | None:
+    """The vault over ``XERO_CONNECTOR_KEYS``, or None when no keyring is set."""
+    keys = settings.keys.get_secret_value() if settings.keys is not None else ""
+    return Vault(LocalKeyring.from_setting(keys)) if keys.strip() else None
+
+
 def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
     """Postgres: advisory locks across processes. SQLite (dev, one process): in-process locks."""
     if settings.uses_sqlite:
@@ -57,58 +69,37 @@ def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
     return PgAdvisoryGrantLocks(engine, wait_seconds=settings.refresh_lock_wait_seconds)
 
 
-def token_service(
+@dataclass(frozen=True)
+class XeroServices:
+    """The vault, the Xero identity client and the token service; None where not configured.
+
+    ``tokens`` exists exactly when both ``vault`` and ``identity`` do.
+    """
+
+    vault: Vault | None
+    identity: XeroIdentity | None
+    tokens: TokenService | None
+
+
+def xero_services(
     settings: Settings,
     *,
     engine: AsyncEngine,
     session_factory: async_sessionmaker[AsyncSession],
-    vault: Vault,
-    identity: XeroIdentity,
-) -> TokenService:
-    """The TokenService for ``settings`` (AppContext and the worker both build it here)."""
-    return TokenService(
-        session_factory=session_factory,
-        vault=vault,
-        identity=identity,
-        locks=grant_locks(settings, engine),
-        policy=refresh_policy(settings),
-    )
-
-
-@dataclass
-class WorkerRuntime:
-    """What one worker process owns; ``aclose`` releases it."""
-
-    engine: AsyncEngine
-    http: httpx.AsyncClient
-    identity: XeroIdentity
-    resources: TaskResources
-
-    async def aclose(self) -> None:
-        await self.identity.aclose()
-        await self.http.aclose()
-        await self.engine.dispose()
-
-
-def build_runtime(settings: Settings, dispatcher: Dispatcher, *, keys: str) -> WorkerRuntime:
-    """Engine (pool sized for the job concurrency), Xero identity, vault, token service."""
-    pool = settings.worker_max_jobs * 2 + 2  # a refresh holds a lock connection and a session
-    engine = (
-        make_engine(settings.database_url)
-        if settings.uses_sqlite
-        else make_engine(settings.database_url, pool_size=pool, max_overflow=2)
-    )
-    sessions = make_session_factory(engine)
-    http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    http: httpx.AsyncClient,
+) -> XeroServices:
+    vault = vault_for(settings)
     identity = xero_identity(settings, http)
-    vault = Vault(LocalKeyring.from_setting(keys))
-    tokens = token_service(
-        settings, engine=engine, session_factory=sessions, vault=vault, identity=identity
-    )
-    resources = task_resources(
-        settings, dispatcher=dispatcher, session_factory=sessions, tokens=tokens, remote=identity
-    )
-    return WorkerRuntime(engine, http, identity, resources)
+    tokens = None
+    if vault is not None and identity is not None:
+        tokens = TokenService(
+            session_factory=session_factory,
+            vault=vault,
+            identity=identity,
+            locks=grant_locks(settings, engine),
+            policy=refresh_policy(settings),
+        )
+    return XeroServices(vault, identity, tokens)
 
 
 def task_resources(
@@ -138,16 +129,74 @@ def in_process_runner(
 ) -> InProcessRunner:
     """``dev``'s dispatcher: the same tasks and crons as the worker, run in this event loop.
 
-    Call ``await runner.start()`` in the app's lifespan and ``await runner.stop()`` at shutdown.
+    The app's lifespan starts it (``AppContext.start``) and stops it at shutdown.
     """
     runner = InProcessRunner(
         TASKS, crons(settings.sweep_interval_seconds), max_tries=settings.job_max_tries
     )
     runner.ctx["resources"] = task_resources(
-        settings,
-        dispatcher=runner,
-        session_factory=session_factory,
-        tokens=tokens,
-        remote=remote,
+        settings, dispatcher=runner, session_factory=session_factory, tokens=tokens, remote=remote
     )
     return runner
+
+
+def app_dispatcher(
+    settings: Settings,
+    *,
+    redis: Redis | None,
+    session_factory: async_sessionmaker[AsyncSession],
+    services: XeroServices,
+) -> Dispatcher | None:
+    """The API's dispatcher: arq over ``redis`` when Redis is configured (the ``worker`` runs the
+    jobs and crons), else the in-process runner (``dev``). None in-process without Xero
+    credentials or keyring: there is nothing a job could do."""
+    if redis is not None:
+        return ArqDispatcher(redis, settings.queue_name)
+    if services.tokens is None or services.identity is None:
+        return None
+    return in_process_runner(
+        settings, session_factory=session_factory, tokens=services.tokens, remote=services.identity
+    )
+
+
+@dataclass
+class WorkerRuntime:
+    """What one worker process owns; ``aclose`` releases it."""
+
+    engine: AsyncEngine
+    http: httpx.AsyncClient
+    identity: XeroIdentity
+    tokens: TokenService
+    resources: TaskResources
+
+    async def aclose(self) -> None:
+        await self.tokens.drain()
+        await self.identity.aclose()
+        await self.http.aclose()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings, dispatcher: Dispatcher) -> WorkerRuntime:
+    """Engine (pool sized for the job concurrency), Xero identity, vault, token service."""
+    pool = settings.worker_max_jobs * 2 + 2  # a refresh holds a lock connection and a session
+    engine = (
+        make_engine(settings.database_url)
+        if settings.uses_sqlite
+        else make_engine(settings.database_url, pool_size=pool, max_overflow=2)
+    )
+    sessions = make_session_factory(engine)
+    http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    services = xero_services(settings, engine=engine, session_factory=sessions, http=http)
+    if services.tokens is None or services.identity is None:
+        raise ConfigurationError(
+            "the worker needs XERO_CONNECTOR_KEYS, XERO_CONNECTOR_XERO_CLIENT_ID and "
+            "XERO_CONNECTOR_XERO_CLIENT_SECRET"
+        )
+    resources = task_resources(
+        settings,
+        dispatcher=dispatcher,
+        session_factory=sessions,
+        tokens=services.tokens,
+        remote=services.identity,
+    )
+    return WorkerRuntime(engine, http, services.identity, services.tokens, resources)

@@ -1,14 +1,16 @@
 """The arq worker's composition root: settings in, arq ``Worker`` keyword arguments out.
 
 ``on_startup`` builds one ``WorkerRuntime`` per process (engine, Xero identity, vault, token
-service) and puts its ``TaskResources`` in ``ctx["resources"]`` with an ``ArqDispatcher`` over the
-worker's own Redis pool; ``on_shutdown`` closes it.
+service; through ``jobs.runtime``, like the API) and puts its ``TaskResources`` in
+``ctx["resources"]`` with an ``ArqDispatcher`` over the worker's own Redis pool; ``on_shutdown``
+closes it. With ``XERO_CONNECTOR_WORKER_METRICS_PORT`` the process serves its metrics.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from xero_connector import metrics
 from xero_connector.jobs.arq_worker import ArqDispatcher, create_worker, run_worker, worker_settings
 from xero_connector.jobs.runtime import WorkerRuntime, build_runtime
 from xero_connector.settings import Settings
@@ -18,12 +20,9 @@ from xero_connector.tasks.registry import TASKS, crons
 def arq_settings(settings: Settings) -> dict[str, Any]:
     """arq Worker arguments for ``settings`` (which must pass ``check_for_scale_out``)."""
     assert settings.redis_url is not None
-    keys = settings.keys.get_secret_value() if settings.keys is not None else ""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        runtime = build_runtime(
-            settings, ArqDispatcher(ctx["redis"], settings.queue_name), keys=keys
-        )
+        runtime = build_runtime(settings, ArqDispatcher(ctx["redis"], settings.queue_name))
         ctx["runtime"] = runtime
         ctx["resources"] = runtime.resources
 
@@ -48,7 +47,9 @@ def arq_settings(settings: Settings) -> dict[str, Any]:
 
 
 def run(settings: Settings) -> None:
-    """Run the worker until SIGINT/SIGTERM."""
+    """Run the worker until SIGINT/SIGTERM (serving its metrics when a port is configured)."""
+    if settings.worker_metrics_port is not None:
+        metrics.serve_in_thread(settings.worker_metrics_port)
     run_worker(arq_settings(settings))
 
 

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xero_connector import metrics
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import XeroGrant
 from xero_connector.db.repos import grant_refresh, grant_status
@@ -140,25 +141,38 @@ class GrantRefresher:
                 )
                 if moved_on or not is_due(grant, now, self._policy, keepalive=request.keepalive):
                     return tokens
+                resumed = grant.refresh_started_at is not None
                 started_at = grant.refresh_started_at or now
                 if not await grant_refresh.mark_refresh_started(session, grant_id, generation, now):
                     raise TransientError(f"grant {grant_id} changed while starting a refresh")
                 await session.commit()
-            return await self._send_and_store(grant_id, generation, tokens, started_at)
+            return await self._send_and_store(grant_id, generation, tokens, started_at, resumed)
 
     async def _send_and_store(
-        self, grant_id: str, generation: int, tokens: TokenSet, started_at: datetime
+        self,
+        grant_id: str,
+        generation: int,
+        tokens: TokenSet,
+        started_at: datetime,
+        resumed: bool,
     ) -> TokenSet:
         try:
-            fresh = await self._send(grant_id, generation, tokens.refresh_token, started_at)
+            fresh, retried = await self._send(
+                grant_id, generation, tokens.refresh_token, started_at
+            )
         except InvalidGrant as exc:
+            metrics.token_refresh("invalid_grant")
             await self._give_up(grant_id, generation, exc)
             raise GrantNeedsReauth(grant_id) from exc
         except AppError as exc:
+            metrics.token_refresh("transient" if isinstance(exc, TransientError) else "error")
             await self._record_failure(grant_id, generation, exc)
             raise
         if isinstance(fresh, _AlreadyStored):
             return fresh.tokens
+        # A token sent before (an attempt that never finished) or resent after invalid_grant
+        # answered inside Xero's grace: the lost answer was recovered.
+        metrics.token_refresh("grace_recovered" if resumed or retried else "ok")
         sealed = seal_tokens(self._vault, grant_id, fresh)
         async with self._sessions() as session:
             stored = await grant_refresh.store_refreshed(
@@ -175,17 +189,21 @@ class GrantRefresher:
 
     async def _send(
         self, grant_id: str, generation: int, refresh_token: str, started_at: datetime
-    ) -> TokenSet | _AlreadyStored:
-        """The token call, with one grace retry of ``invalid_grant`` after re-reading the row."""
+    ) -> tuple[TokenSet | _AlreadyStored, bool]:
+        """The token call, with one grace retry of ``invalid_grant`` after re-reading the row.
+
+        Returns the answer and whether it came from the grace retry.
+        """
         retried = False
         while True:
             try:
-                return await self._identity.refresh(refresh_token)
+                return await self._identity.refresh(refresh_token), retried
             except InvalidGrant:
                 async with self._sessions() as session:
                     grant = await grant_refresh.read_grant(session, grant_id)
                 if grant is not None and grant.refresh_generation != generation:
-                    return _AlreadyStored(open_tokens(self._vault, ensure_usable(grant, grant_id)))
+                    stored = open_tokens(self._vault, ensure_usable(grant, grant_id))
+                    return _AlreadyStored(stored), retried
                 inside_grace = self._clock() - started_at <= self._policy.grace
                 if retried or not inside_grace:
                     raise

@@ -122,6 +122,11 @@ class TokenService:
             task.add_done_callback(lambda done: self._forget(grant_id, done))
         return await asyncio.shield(task)
 
+    async def drain(self) -> None:
+        """Wait for the in-flight refreshes (at shutdown: let a sent token call be stored)."""
+        while pending := [task for task in self._inflight.values() if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     def _forget(self, grant_id: str, task: asyncio.Task[TokenSet]) -> None:
         if self._inflight.get(grant_id) is task:
             del self._inflight[grant_id]

@@ -1,0 +1,104 @@
+"""The metric objects and the functions that update them (see the package docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from prometheus_client import (
+    CONTENT_TYPE_PLAIN_0_0_4,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+
+RefreshOutcome = Literal["ok", "grace_recovered", "transient", "invalid_grant", "error"]
+REFRESH_OUTCOMES: tuple[RefreshOutcome, ...] = (
+    "ok",
+    "grace_recovered",
+    "transient",
+    "invalid_grant",
+    "error",
+)
+CONNECTION_STATUSES = ("active", "needs_reauth", "disconnected")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+# The classic text format: every Prometheus version parses it, and our names need no escaping.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+HTTP_REQUESTS = Counter(
+    "xero_connector_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "xero_connector_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+TOKEN_REFRESHES = Counter(
+    "xero_connector_token_refreshes",
+    "Refresh-token calls to Xero by outcome: ok, grace_recovered (a resent token answered inside "
+    "Xero's grace), transient (5xx, 429, timeout), invalid_grant (grant needs reauth), error.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+JOBS_RUN = Counter(
+    "xero_connector_jobs_run",
+    "Background job tries started, by job name (a retried job counts once per try).",
+    ["job"],
+    registry=REGISTRY,
+)
+JOBS_FAILED = Counter(
+    "xero_connector_jobs_failed",
+    "Background job tries that failed, by job name and reason (transient: retried; error: not).",
+    ["job", "reason"],
+    registry=REGISTRY,
+)
+CONNECTIONS = Gauge(
+    "xero_connector_connections",
+    "Connections by status, read from the database at scrape time (the same in every replica).",
+    ["status"],
+    registry=REGISTRY,
+)
+
+for _outcome in REFRESH_OUTCOMES:
+    TOKEN_REFRESHES.labels(_outcome)
+
+
+def request_observed(method: str, route: str, status: int, seconds: float) -> None:
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route, str(status)).observe(seconds)
+
+
+def token_refresh(outcome: RefreshOutcome) -> None:
+    TOKEN_REFRESHES.labels(outcome).inc()
+
+
+def job_run(job: str) -> None:
+    JOBS_RUN.labels(job).inc()
+
+
+def job_failed(job: str, reason: Literal["transient", "error"]) -> None:
+    JOBS_FAILED.labels(job, reason).inc()
+
+
+def set_connection_counts(counts: Mapping[str, int]) -> None:
+    """Set the connections gauge; statuses missing from ``counts`` read 0."""
+    for status in {*CONNECTION_STATUSES, *counts}:
+        CONNECTIONS.labels(status).set(counts.get(status, 0))
+
+
+def render() -> bytes:
+    """The registry in Prometheus' text exposition format."""
+    return generate_latest(REGISTRY)
+
+
+def serve_in_thread(port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - scraped by Prometheus
+    """Serve ``/metrics`` of this process from a daemon thread (the worker has no HTTP server)."""
+    start_http_server(port, addr=host, registry=REGISTRY)
