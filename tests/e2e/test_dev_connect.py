@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.conftest import DevInstance
 from tests.e2e.connector import Connector, Sandbox, connect_through_xero, outcome_of
 from tests.e2e.consent import ALICE, AU, BOB, TENANT_NAMES, UK, ConsentPages, query_of
 
@@ -23,7 +24,7 @@ async def bob_connects_both(connector: Connector, workspace_id: str) -> dict[str
 
 
 async def test_bob_signs_in_with_mfa_picks_both_organisations_and_lands_back_connected(
-    connector: Connector, sandbox: Sandbox, http: httpx.AsyncClient
+    dev: DevInstance, connector: Connector, sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
     authorize_url = await connector.connect("ws-bob-first-run")
     assert authorize_url.startswith(f"{sandbox.origin}/identity/connect/authorize?")
@@ -53,6 +54,14 @@ async def test_bob_signs_in_with_mfa_picks_both_organisations_and_lands_back_con
     }
     assert set((await sandbox.connections_of(BOB.email)).keys()) == {AU, UK}
     await sandbox.assert_clean()
+    # The built-in sandbox logs into the same output: still no code, no JWT, no key.
+    # (test_dev_secrets.py checks every secret, with an app secret known to the test.)
+    output = dev.service.output()
+    keyring = (dev.directory / "xero-connector.keyring").read_text().strip()
+    assert "/v1/callback" in output
+    assert query_of(location)["code"] not in output
+    assert keyring.split(":", 1)[1] not in output
+    assert "eyJ" not in output
 
 
 async def test_a_connection_reads_back_by_id_as_it_is_listed(
