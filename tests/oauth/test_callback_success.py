@@ -49,6 +49,15 @@ async def test_the_grant_is_stored_encrypted_and_decrypts_only_as_itself(browser
     assert grant.access_expires_at == tokens.expires_at
 
 
+async def test_a_new_grant_counts_as_in_use_so_refresh_ahead_looks_after_it(
+    browser: Browser,
+) -> None:
+    await browser.connect([ONE])
+    _, [grant] = await _rows(browser)
+    assert grant.last_used_at is not None
+    assert grant.last_used_at == grant.created_at
+
+
 async def test_two_organisations_become_two_connections(browser: Browser) -> None:
     response = await browser.connect([ONE, TWO])
     ids = outcome_of(response)["connection_ids"].split(",")

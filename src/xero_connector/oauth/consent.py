@@ -47,6 +47,9 @@ async def store_consent(
         xero_user_id=str(claims["xero_userid"]) if claims.get("xero_userid") else None,
         auth_event_id=tokens.authentication_event_id,
         refreshed_at=now,
+        # Connecting is a use: the first sync follows, so refresh-ahead (not only the keep-alive)
+        # looks after the grant from the start.
+        last_used_at=now,
         created_at=now,
         updated_at=now,
         status="active",
