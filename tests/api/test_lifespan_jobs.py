@@ -31,7 +31,7 @@ def dev_settings(sqlite_url: str, **overrides: object) -> Settings:
         "xero_identity_base": DEAD_XERO,
         "xero_api_base": DEAD_XERO,
     }
-    return Settings(**(values | overrides))
+    return Settings.model_validate(values | overrides)
 
 
 async def test_the_dev_lifespan_starts_the_runner_and_stops_it_leaving_no_task(

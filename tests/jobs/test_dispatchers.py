@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from sqlalchemy import select
@@ -203,10 +204,15 @@ async def test_owed_remote_delete_and_revocation_are_swept_and_settled(
         xero_id = connection.xero_connection_id
         await session.commit()
     deleted: list[str] = []
+
+    def delete_at_xero(request: httpx.Request) -> httpx.Response:
+        deleted.append(xero_id)
+        return httpx.Response(204)
+
     with respx.mock(assert_all_called=False) as router:
         fake.mount(router)
         router.delete(f"https://api.tokens-fake.test/connections/{xero_id}").mock(
-            side_effect=lambda request: deleted.append(xero_id) or __import__("httpx").Response(204)
+            side_effect=delete_at_xero
         )
         runner = InProcessRunner(TASKS, crons(60))
         runner.ctx["resources"] = _resources(make_service(), sessions, runner, http)
@@ -215,10 +221,10 @@ async def test_owed_remote_delete_and_revocation_are_swept_and_settled(
     assert counts == {"refresh": 0, "remote_delete": 1, "revoke": 1}
     async with sessions() as session:
         grant = await session.get(XeroGrant, grant_id)
-        connection = await session.get(Connection, connection.id)
+        settled = await session.get(Connection, connection.id)
     assert grant is not None
-    assert connection is not None
+    assert settled is not None
     assert grant.token_ciphertext is None
     assert grant.revocation_due_at is None
-    assert connection.remote_delete_due_at is None
+    assert settled.remote_delete_due_at is None
     assert fake.revocations == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from vault_helpers import KEY_A, vault_for
 
+from tests.vault.vault_helpers import KEY_A, vault_for
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.db.migrate import upgrade
 from xero_connector.vault import Vault

@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vault_helpers import KEY_A, KEY_B, sealed_grant, vault_for
-
+from tests.vault.vault_helpers import KEY_A, KEY_B, sealed_grant, vault_for
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.db.migrate import upgrade
 from xero_connector.vault import LocalKeyring, key_status

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from vault_helpers import grant_envelope, sealed_grant, sealed_state, token_set
 
+from tests.vault.vault_helpers import grant_envelope, sealed_grant, sealed_state, token_set
 from xero_connector.db.models import OAuthState, XeroGrant
 from xero_connector.vault import DecryptionError, Envelope, Vault
 

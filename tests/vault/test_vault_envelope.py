@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from vault_helpers import KEY_A, KEY_B, vault_for
 
+from tests.vault.vault_helpers import KEY_A, KEY_B, vault_for
 from xero_connector.vault import DecryptionError, Envelope, UnknownKeyError, Vault
 
 SECRET = b'{"refresh_token": "rt-very-secret"}'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from vault_helpers import KEY_A, KEY_B
 
+from tests.vault.vault_helpers import KEY_A, KEY_B
 from xero_connector.settings import ConfigurationError, Settings
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 

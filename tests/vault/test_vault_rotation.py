@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from vault_helpers import (
+
+from tests.vault.vault_helpers import (
     KEY_A,
     KEY_B,
     grant_envelope,
@@ -15,7 +16,6 @@ from vault_helpers import (
     token_set,
     vault_for,
 )
-
 from xero_connector.db.models import OAuthState, XeroGrant
 from xero_connector.db.repos import envelopes
 from xero_connector.vault import RotationReport, key_status, rotate_keys
