@@ -32,7 +32,7 @@ def sandbox(
     ] = 1800.0,
     time_scale: Annotated[
         float, typer.Option(help="Sandbox seconds per real second (limits, grace, expiry).")
-    ] = 1.0,
+    ] = 0.2,
     strict: Annotated[
         bool, typer.Option("--strict/--no-strict", help="Schema-validate write bodies.")
     ] = True,
@@ -61,12 +61,20 @@ def sandbox(
         typer.Option(help="Registered redirect URI (repeatable); default: any http(s) URI."),
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = True,
+    gc_freeze_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Move what the sandbox stored into Python's permanent GC generation this often "
+            "(keeps write latency flat as the ledger grows; 0 = never)."
+        ),
+    ] = 0.2,
 ) -> None:
     """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox."""
     import uvicorn
 
     from xero_connector.sandbox.accounting import SpecNotFoundError
     from xero_connector.sandbox.app import create_sandbox_app
+    from xero_connector.sandbox.gc_policy import PeriodicGcFreeze
     from xero_connector.sandbox.world import SandboxConfig
 
     config = SandboxConfig(
@@ -96,8 +104,9 @@ def sandbox(
         app = create_sandbox_app(config)
     except (ValueError, SpecNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
+    served = PeriodicGcFreeze(app, gc_freeze_seconds) if gc_freeze_seconds > 0 else app
     typer.echo(f"Xero sandbox on http://{host}:{port} (clients: {', '.join(config.clients)})")
-    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+    uvicorn.run(served, host=host, port=port, access_log=access_log, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
