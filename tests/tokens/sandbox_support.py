@@ -55,17 +55,22 @@ class SandboxServer:
             login_base=self.origin, identity_base=self.origin, api_base=self.origin
         )
 
-    def identity(self, http: httpx.AsyncClient) -> XeroIdentity:
+    def identity(self, http: httpx.AsyncClient, *, timeout: float = 10.0) -> XeroIdentity:
         return XeroIdentity(
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
             endpoints=self.endpoints,
             http=http,
-            timeout=10.0,
+            timeout=timeout,
         )
 
     def stats(self) -> dict[str, Any]:
         return dict(httpx.get(f"{self.origin}/_sandbox/stats").json())
+
+    def fail_next_refreshes(self, *faults: str) -> None:
+        """Script the sandbox's answers to the next refresh calls: "drop", "500" or "503"."""
+        answer = httpx.post(f"{self.origin}/_sandbox/faults", json={"next_refresh": list(faults)})
+        answer.raise_for_status()
 
     def xero_env(self) -> dict[str, str]:
         return {

@@ -1,4 +1,8 @@
-"""End to end against the sandbox over HTTP, with real subprocesses, Postgres and Redis."""
+"""End to end against the sandbox over HTTP, with real subprocesses, Postgres and Redis.
+
+Lost and failed token answers come from the sandbox itself (``/_sandbox/faults``): a dropped
+refresh is applied at the sandbox (the token rotates, the grace starts) and never answered.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +32,13 @@ from tests.tokens.sandbox_support import (
     subprocess_env,
 )
 from xero_connector.db.models import Connection, XeroGrant
-from xero_connector.errors import TransientError
+from xero_connector.db.repos import grant_refresh
 from xero_connector.jobs import ids
 from xero_connector.jobs.arq_worker import ArqDispatcher
 from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshClient, RefreshPolicy
 from xero_connector.tokens.service import TokenService
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.errors import XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity
@@ -188,25 +191,25 @@ async def test_processes_and_the_on_demand_path_racing_make_one_call_per_rotatio
     assert (await _grant(sessions, grant_id)).refresh_generation == rounds
 
 
-class LosesTheAnswer:
-    """The token call reaches the sandbox and is applied; its answer never arrives."""
+async def _recover_inside_the_grace(
+    server: SandboxServer,
+    service: TokenService,
+    identity: XeroIdentity,
+    sessions: async_sessionmaker[AsyncSession],
+    grant_id: str,
+) -> None:
+    """The next attempt resends the SAME refresh token; the sandbox's grace turns it into a set."""
+    access = await service.access_token(grant_id)
+    grant = await _grant(sessions, grant_id)
+    assert (grant.status, grant.refresh_generation, grant.refresh_started_at) == ("active", 1, None)
+    assert len(await identity.list_connections(access)) == 1  # the recovered token works
+    stats = server.stats()
+    assert sum(stats["grace_reuses"].values()) == 1
+    assert sum(stats["invalid_grant"].values()) == 0
+    assert sum(stats["rotations"].values()) == 2  # the lost one and the recovery
 
-    def __init__(self, inner: RefreshClient) -> None:
-        self.inner = inner
-        self.lose = 1
 
-    async def refresh(self, refresh_token: str) -> TokenSet:
-        tokens = await self.inner.refresh(refresh_token)
-        if self.lose:
-            self.lose -= 1
-            raise XeroUnavailable("Xero's token endpoint did not answer in time")
-        return tokens
-
-    async def revoke(self, refresh_token: str) -> None:
-        await self.inner.revoke(refresh_token)
-
-
-async def test_a_refresh_whose_answer_is_lost_is_recovered_inside_the_grace(
+async def test_a_refresh_whose_answer_the_sandbox_drops_is_recovered_inside_the_grace(
     graceful_sandbox: SandboxServer,
     client: httpx.AsyncClient,
     identities: list[XeroIdentity],
@@ -216,17 +219,117 @@ async def test_a_refresh_whose_answer_is_lost_is_recovered_inside_the_grace(
 ) -> None:
     identity = _identity(graceful_sandbox, client, identities)
     grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
-    service = _service(sessions, engine, keyed_vault, LosesTheAnswer(identity))
-    with pytest.raises(TransientError):
+    impatient = graceful_sandbox.identity(client, timeout=1.0)
+    identities.append(impatient)
+    service = _service(sessions, engine, keyed_vault, impatient)
+    graceful_sandbox.fail_next_refreshes("drop")
+    with pytest.raises(XeroUnavailable, match="did not answer in time"):
         await service.refresh(grant_id)
-    assert (await _grant(sessions, grant_id)).refresh_started_at is not None
-    await service.access_token(grant_id)
-    grant = await _grant(sessions, grant_id)
-    assert grant.status == "active"
-    assert grant.refresh_generation == 1
+    lost = await _grant(sessions, grant_id)
+    assert lost.refresh_started_at is not None
+    assert (lost.status, lost.refresh_generation, lost.failure_count) == ("active", 0, 1)
     stats = graceful_sandbox.stats()
-    assert sum(stats["grace_reuses"].values()) == 1
+    assert stats["faults"] == {"token_drop": 1}
+    assert sum(stats["rotations"].values()) == 1  # Xero rotated; we never heard
+    await _recover_inside_the_grace(graceful_sandbox, service, impatient, sessions, grant_id)
+    assert graceful_sandbox.stats()["token_calls"]["refresh_token"] == 2
+
+
+async def test_a_worker_killed_while_its_refresh_answer_is_withheld_is_recovered(
+    graceful_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    db_url: str,
+    keys: str,
+    keyed_vault: Vault,
+) -> None:
+    """The sandbox applied the rotation and holds the answer; the waiting worker dies."""
+    identity = _identity(graceful_sandbox, client, identities)
+    grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
+    graceful_sandbox.fail_next_refreshes("drop")
+    doomed = _race_process(
+        db_url=db_url,
+        keys=keys,
+        server=graceful_sandbox,
+        grant_id=grant_id,
+        XC_START=str(time.time()),
+    )
+    deadline = time.monotonic() + 20
+    while sum(graceful_sandbox.stats()["rotations"].values()) == 0:
+        assert doomed.poll() is None, "the worker ended before its refresh reached the sandbox"
+        assert time.monotonic() < deadline, "the worker's refresh never reached the sandbox"
+        await asyncio.sleep(0.05)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.communicate(timeout=10)
+    died = await _grant(sessions, grant_id)
+    assert died.refresh_started_at is not None
+    assert died.refresh_generation == 0
+    assert graceful_sandbox.stats()["faults"] == {"token_drop": 1}
+
+    service = _service(sessions, engine, keyed_vault, identity)
+    await _recover_inside_the_grace(graceful_sandbox, service, identity, sessions, grant_id)
+
+
+async def test_a_5xx_from_the_token_endpoint_is_transient(
+    strict_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    keyed_vault: Vault,
+) -> None:
+    """Grace 0: the retry works only because a 5xx leaves the refresh token unused."""
+    identity = _identity(strict_sandbox, client, identities)
+    grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
+    service = _service(sessions, engine, keyed_vault, identity)
+    strict_sandbox.fail_next_refreshes("503")
+    with pytest.raises(XeroUnavailable, match="HTTP 503"):
+        await service.refresh(grant_id, expected_generation=0)
+    failed = await _grant(sessions, grant_id)
+    assert (failed.status, failed.refresh_generation, failed.failure_count) == ("active", 0, 1)
+    assert failed.next_attempt_at is not None
+    assert failed.next_attempt_at > datetime.now(UTC)
+    assert await _connection_statuses(sessions, grant_id) == {"active"}
+    # the sweeper leaves it alone while it backs off, and picks it up afterwards
+    assert grant_id not in await _due(sessions, datetime.now(UTC))
+    assert grant_id in await _due(sessions, failed.next_attempt_at + timedelta(seconds=1))
+
+    await service.refresh(grant_id, expected_generation=0)
+    retried = await _grant(sessions, grant_id)
+    assert (retried.status, retried.refresh_generation, retried.failure_count) == ("active", 1, 0)
+    stats = strict_sandbox.stats()
+    assert stats["faults"] == {"token_503": 1}
+    assert stats["token_calls"]["refresh_token"] == 2
+    assert sum(stats["rotations"].values()) == 1
     assert sum(stats["invalid_grant"].values()) == 0
+    assert sum(stats["grace_reuses"].values()) == 0
+
+
+async def _connection_statuses(
+    sessions: async_sessionmaker[AsyncSession], grant_id: str
+) -> set[str]:
+    async with sessions() as session:
+        found = await session.scalars(
+            select(Connection.status).where(Connection.grant_id == grant_id)
+        )
+        return set(found.all())
+
+
+async def _due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> set[str]:
+    """The grants the refresh sweeper would pick at ``now`` (its query, default windows)."""
+    policy = RefreshPolicy()
+    async with sessions() as session:
+        due = await grant_refresh.due_refreshes(
+            session,
+            now=now,
+            margin=policy.margin,
+            in_use_window=timedelta(minutes=30),
+            keepalive_after=policy.keepalive_after,
+            limit=1000,
+        )
+    return {grant_id for grant_id, _ in due}
 
 
 async def test_a_worker_killed_mid_refresh_is_recovered(
@@ -239,6 +342,7 @@ async def test_a_worker_killed_mid_refresh_is_recovered(
     keys: str,
     keyed_vault: Vault,
 ) -> None:
+    """Killed after the answer arrived, before the new set was stored."""
     identity = _identity(graceful_sandbox, client, identities)
     grant_id = await store_grant(sessions, keyed_vault, await consent(identity, client))
     doomed = _race_process(
@@ -280,15 +384,7 @@ async def test_a_revoked_grant_ends_needs_reauth_after_the_grace_retry(
     with pytest.raises(GrantNeedsReauth):
         await _service(sessions, engine, keyed_vault, identity).access_token(grant_id)
     assert sum(graceful_sandbox.stats()["invalid_grant"].values()) == 2
-    async with sessions() as session:
-        statuses = set(
-            (
-                await session.scalars(
-                    select(Connection.status).where(Connection.grant_id == grant_id)
-                )
-            ).all()
-        )
-    assert statuses == {"needs_reauth"}
+    assert await _connection_statuses(sessions, grant_id) == {"needs_reauth"}
 
 
 def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:

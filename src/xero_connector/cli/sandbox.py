@@ -20,6 +20,16 @@ def parse_clients(values: list[str]) -> dict[str, str]:
     return clients
 
 
+def check_shares(*groups: dict[str, float]) -> None:
+    """Each share is in [0, 1], and the shares drawn from one stream add up to at most 1."""
+    for group in groups:
+        for flag, share in group.items():
+            if not 0.0 <= share <= 1.0:
+                raise typer.BadParameter(f"{flag} must be between 0 and 1")
+        if sum(group.values()) > 1.0:
+            raise typer.BadParameter(f"{' + '.join(group)} must add up to at most 1")
+
+
 def sandbox(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
@@ -32,7 +42,7 @@ def sandbox(
     ] = 1800.0,
     time_scale: Annotated[
         float, typer.Option(help="Sandbox seconds per real second (limits, grace, expiry).")
-    ] = 1.0,
+    ] = 0.2,
     strict: Annotated[
         bool, typer.Option("--strict/--no-strict", help="Schema-validate write bodies.")
     ] = True,
@@ -46,8 +56,19 @@ def sandbox(
         float, typer.Option(help="Share of PUT/POST applied but never answered.")
     ] = 0.0,
     fault_hang: Annotated[float, typer.Option(help="Share of API calls that hang.")] = 0.0,
+    fault_token_drop: Annotated[
+        float,
+        typer.Option(
+            help="Share of /connect/token refresh calls applied (the token rotates) but never "
+            "answered: the client times out."
+        ),
+    ] = 0.0,
+    fault_token_5xx: Annotated[
+        float,
+        typer.Option(help="Share of /connect/token refresh calls answered 500/503, not applied."),
+    ] = 0.0,
     hang_seconds: Annotated[
-        float, typer.Option(help="Real seconds a hung call is held before a 504.")
+        float, typer.Option(help="Real seconds a hung or dropped call is held before a 504.")
     ] = 600.0,
     seed: Annotated[int, typer.Option(help="Seed of ids and faults.")] = 0,
     tenant_concurrency: Annotated[int, typer.Option(help="Calls in flight per tenant.")] = 5,
@@ -61,12 +82,26 @@ def sandbox(
         typer.Option(help="Registered redirect URI (repeatable); default: any http(s) URI."),
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = True,
+    gc_freeze_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Move what the sandbox stored into Python's permanent GC generation this often "
+            "(keeps write latency flat as the ledger grows; 0 = never)."
+        ),
+    ] = 0.2,
 ) -> None:
-    """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox."""
+    """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox.
+
+    API faults (--fault-5xx, --fault-drop, --fault-hang, --latency-ms) apply to /api.xro/2.0;
+    token faults (--fault-token-drop, --fault-token-5xx) to refresh calls at /connect/token. A
+    test can script exact faults instead: POST /_sandbox/faults {"next_refresh": ["drop"]}.
+    See docs/sandbox.md.
+    """
     import uvicorn
 
     from xero_connector.sandbox.accounting import SpecNotFoundError
     from xero_connector.sandbox.app import create_sandbox_app
+    from xero_connector.sandbox.gc_policy import PeriodicGcFreeze
     from xero_connector.sandbox.world import SandboxConfig
 
     config = SandboxConfig(
@@ -80,6 +115,8 @@ def sandbox(
         fault_5xx=fault_5xx,
         fault_drop=fault_drop,
         fault_hang=fault_hang,
+        fault_token_drop=fault_token_drop,
+        fault_token_5xx=fault_token_5xx,
         hang_seconds=hang_seconds,
         seed=seed,
         tenant_concurrency=tenant_concurrency,
@@ -92,12 +129,17 @@ def sandbox(
     )
     if time_scale <= 0:
         raise typer.BadParameter("--time-scale must be positive")
+    check_shares(
+        {"--fault-5xx": fault_5xx, "--fault-drop": fault_drop, "--fault-hang": fault_hang},
+        {"--fault-token-drop": fault_token_drop, "--fault-token-5xx": fault_token_5xx},
+    )
     try:
         app = create_sandbox_app(config)
     except (ValueError, SpecNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from exc
+    served = PeriodicGcFreeze(app, gc_freeze_seconds) if gc_freeze_seconds > 0 else app
     typer.echo(f"Xero sandbox on http://{host}:{port} (clients: {', '.join(config.clients)})")
-    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+    uvicorn.run(served, host=host, port=port, access_log=access_log, log_level="info")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,9 @@
 """``create_sandbox_app``: the whole Xero stand-in on one port.
 
 Layers, outermost first: rate limits, faults (both only on ``/api.xro/2.0``), then the
-routes: identity (discovery, JWKS, authorize pages, token, revocation, userinfo), connections,
-the accounting API and ``/_sandbox`` inspection. The parts are on ``app.state.sandbox``.
+routes: identity (discovery, JWKS, authorize pages, token with its own refresh faults,
+revocation, userinfo), connections, the accounting API, ``/_sandbox`` inspection and
+``/_sandbox/faults``. The parts are on ``app.state.sandbox``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from xero_connector.sandbox.accounting import AccountingStore, build_accounting_router
 from xero_connector.sandbox.connections import build_connections_router
+from xero_connector.sandbox.fault_control import build_fault_router
 from xero_connector.sandbox.faults import FaultsMiddleware
 from xero_connector.sandbox.identity.authorize import build_authorize_router
 from xero_connector.sandbox.identity.endpoints import build_identity_endpoints
@@ -51,6 +53,7 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     accounting = AccountingStore(world)
     app.include_router(build_accounting_router(world, accounting))
     app.include_router(build_inspection_router(world, identity, limiter, accounting))
+    app.include_router(build_fault_router(world))
     app.add_middleware(FaultsMiddleware, world=world)
     app.add_middleware(LimitsMiddleware, world=world, limiter=limiter)  # outermost
     app.state.sandbox = Sandbox(world, identity, limiter, accounting)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
+from xero_connector.sandbox.fault_control import fault_state
 from xero_connector.sandbox.identity.service import Identity
 from xero_connector.sandbox.identity.users import USERS
 from xero_connector.sandbox.limits import RateLimiter
@@ -55,13 +56,7 @@ def build_inspection_router(
                     "tenant_per_day": config.tenant_per_day,
                     "app_per_minute": config.app_per_minute,
                 },
-                "faults": {
-                    "latency_ms": config.latency_ms,
-                    "latency_jitter_ms": config.latency_jitter_ms,
-                    "fault_5xx": config.fault_5xx,
-                    "fault_drop": config.fault_drop,
-                    "fault_hang": config.fault_hang,
-                },
+                "faults": fault_state(world),
             },
             "organisations": [
                 {"tenantId": o.tenant_id, "name": o.name, "country": o.country}

@@ -9,7 +9,7 @@ import random
 import secrets
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 
@@ -68,6 +68,8 @@ class SandboxConfig:
     fault_5xx: float = 0.0  # share of accounting calls answered 500/503
     fault_drop: float = 0.0  # share of writes applied but never answered
     fault_hang: float = 0.0  # share of calls that hang (for client timeouts)
+    fault_token_drop: float = 0.0  # share of refresh calls applied but never answered
+    fault_token_5xx: float = 0.0  # share of refresh calls answered 500/503, nothing applied
     seed: int = 0
     tenant_concurrency: int = 5
     tenant_per_minute: int = 60
@@ -133,7 +135,8 @@ class Stats:
     token_calls: Counter[str] = field(default_factory=Counter)  # by grant_type
     rotations: Counter[str] = field(default_factory=Counter)  # by grant id
     invalid_grant: Counter[str] = field(default_factory=Counter)  # by grant id ("unknown" if none)
-    faults: Counter[str] = field(default_factory=Counter)  # by kind: 500, 503, drop, hang
+    # by kind: 500, 503, drop, hang (API); token_drop, token_500, token_503 (refresh calls)
+    faults: Counter[str] = field(default_factory=Counter)
     grace_reuses: Counter[str] = field(default_factory=Counter)  # by grant id
     token_errors: Counter[str] = field(default_factory=Counter)  # by OAuth error code
 
@@ -178,6 +181,11 @@ class World:
         # ids (users' connections, auth events, grants) come from their own stream, so they do not
         # shift the fault sequence and a given seed replays the same ids
         self._ids = random.Random(f"{self.config.seed}:ids")  # noqa: S311
+        # token-endpoint faults draw from a third stream, so turning them on leaves the API's
+        # fault sequence as it was
+        self.token_rng = random.Random(f"{self.config.seed}:token-faults")  # noqa: S311
+        # faults a test asked for, applied to the next refresh calls in order ("drop", "500", ...)
+        self.next_refresh_faults: deque[str] = deque()
         self.stats = Stats()
         self.access_tokens: dict[str, AccessRecord] = {}
         # tenants a user disconnected "from inside Xero", by grant id

@@ -8,7 +8,6 @@ batch ARE saved, as Xero does (the client learns of them only by reading back).
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,10 +116,6 @@ def _process(
         tenant_id, request.method, unit_dp=4 if query.get("unitdp") == "4" else 2
     )
     outcomes = [(element, _apply_one(ctx, spec, element, path_id)) for element in elements]
-    # The ledger only grows and holds no reference cycles (refcounting frees what is replaced), so
-    # it is moved out of the cyclic collector's sight: without this every full collection rescans
-    # every stored document, and write latency grows with the ledger. gc.freeze() is O(1).
-    gc.freeze()
     summarize = query.get("summarizeErrors", "true").lower() != "false"
     if summarize and any(outcome.errors for _, outcome in outcomes):
         number, type_, message = VALIDATION_EXCEPTION

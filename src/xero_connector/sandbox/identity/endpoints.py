@@ -19,6 +19,11 @@ from starlette.datastructures import FormData
 
 from xero_connector.sandbox.identity.authorize import KNOWN_SCOPES
 from xero_connector.sandbox.identity.service import Identity
+from xero_connector.sandbox.identity.token_faults import (
+    next_refresh_fault,
+    unavailable,
+    withhold,
+)
 from xero_connector.sandbox.identity.tokens import OAuthError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -105,6 +110,17 @@ def build_identity_endpoints(identity: Identity) -> APIRouter:
         form = await request.form()
         grant_type = _field(form, "grant_type") or "missing"
         world.stats.token_calls[grant_type] += 1
+        fault = next_refresh_fault(world) if grant_type == "refresh_token" else None
+        if fault is not None:
+            world.stats.faults[f"token_{fault}"] += 1
+        if fault in ("500", "503"):
+            return unavailable(int(fault))
+        answer = token_answer(request, form, grant_type)
+        if fault == "drop":
+            return await withhold(request, world.config.hang_seconds)
+        return answer
+
+    def token_answer(request: Request, form: FormData, grant_type: str) -> Response:
         try:
             client_id = authenticate_client(
                 world.config.clients, request.headers.get("authorization"), form
