@@ -28,6 +28,9 @@ XERO_OPENAPI_DIR = SHARED_DIR / "xero-openapi"
 
 MakeDatabase = Callable[[], Awaitable[str]]
 
+# The token-layer fixtures serve the tokens, jobs and metrics tests alike.
+pytest_plugins = ["tests.tokens.fixtures"]
+
 
 def _async_url(dsn: str, database: str) -> str:
     base = dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)

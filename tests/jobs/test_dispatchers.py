@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import REDIS_URL
-from tests.tokens.conftest import SeedGrant
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint, make_identity
+from tests.tokens.fixtures import SeedGrant
 from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.jobs import ids
 from xero_connector.jobs.after_commit import AfterCommitJobs

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.tokens.conftest import SeedGrant
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
+from tests.tokens.fixtures import SeedGrant
 from xero_connector import metrics
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.context import AppContext

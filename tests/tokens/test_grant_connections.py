@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.tokens.conftest import SeedGrant
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint, make_identity
+from tests.tokens.fixtures import SeedGrant
 from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.tasks.context import TaskResources

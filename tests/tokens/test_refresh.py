@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tests.tokens.conftest import SeedGrant
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
+from tests.tokens.fixtures import SeedGrant
 from xero_connector.db.engine import make_engine
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
 from xero_connector.db.repos import grant_refresh

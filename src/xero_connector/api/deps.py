@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
+from xero_connector.db.unit_of_work import committing
 from xero_connector.errors import ServiceUnavailable
 from xero_connector.jobs.after_commit import AfterCommitJobs
 
@@ -40,12 +41,8 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
         jobs = AfterCommitJobs(session, context.dispatcher) if context.dispatcher else None
         session.info[_JOBS] = jobs
         try:
-            try:
+            async with committing(session):
                 yield session
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
         finally:
             if jobs is not None:
                 # Only what a commit kept: on a rollback that is what earlier commits made due.

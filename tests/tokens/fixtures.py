@@ -1,5 +1,5 @@
-"""Fixtures of the token-layer tests: a fresh database, a real vault, seeded grants, the fake
-token endpoint on respx, and TokenService instances."""
+"""Token-layer fixtures (fresh database, vault, fake token endpoint, seeded grants), shared with
+the jobs and metrics tests through ``pytest_plugins`` in tests/conftest.py."""
 
 from __future__ import annotations
 
