@@ -75,3 +75,56 @@ def test_impossible_shares_are_refused(
     assert result.exit_code == 2
     assert message in " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())
     assert "app" not in served
+
+
+def test_flags_default_to_the_architecture_values(served: dict[str, Any]) -> None:
+    result = CliRunner().invoke(app, ["sandbox"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8001)
+    world = _sandbox_of(served["app"]).world
+    config = world.config
+    assert config.clients == {"sandbox-client": "sandbox-secret"}
+    assert (config.grace_seconds, config.time_scale, world.clock.time_scale) == (1800, 1, 1)
+    assert (config.strict, config.auto_approve, config.seed) == (True, None, 0)
+    assert (config.latency_ms, config.fault_5xx, config.fault_drop, config.fault_hang) == (0,) * 4
+    assert (config.tenant_concurrency, config.tenant_per_minute) == (5, 60)
+    assert (config.tenant_per_day, config.app_per_minute) == (5000, 10000)
+
+
+def test_every_architecture_flag_reaches_the_config(served: dict[str, Any]) -> None:
+    args = [
+        "sandbox", "--host", "127.0.0.2", "--port", "9001",
+        "--client", "a:one", "--client", "b:two:with:colons",
+        "--grace-seconds", "0", "--time-scale", "60", "--no-strict", "--auto-approve", "bob",
+        "--latency-ms", "5", "--fault-5xx", "0.1", "--fault-drop", "0.2", "--fault-hang", "0.3",
+        "--seed", "7",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.2", 9001)
+    world = _sandbox_of(served["app"]).world
+    config = world.config
+    assert config.clients == {"a": "one", "b": "two:with:colons"}
+    assert (config.grace_seconds, config.time_scale, world.clock.time_scale) == (0, 60, 60)
+    assert (config.strict, config.auto_approve, config.seed) == (False, "bob", 7)
+    assert (config.latency_ms, config.fault_5xx, config.fault_drop, config.fault_hang) == (
+        5,
+        0.1,
+        0.2,
+        0.3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--auto-approve", "mallory"], "no seeded user"),
+        (["--client", "no-secret"], "expected ID:SECRET"),
+        (["--time-scale", "0"], "--time-scale must be positive"),
+    ],
+)
+def test_bad_flags_are_refused(served: dict[str, Any], args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["sandbox", "--no-strict", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())
+    assert "app" not in served

@@ -42,7 +42,7 @@ def sandbox(
     ] = 1800.0,
     time_scale: Annotated[
         float, typer.Option(help="Sandbox seconds per real second (limits, grace, expiry).")
-    ] = 0.2,
+    ] = 1.0,
     strict: Annotated[
         bool, typer.Option("--strict/--no-strict", help="Schema-validate write bodies.")
     ] = True,
