@@ -6,7 +6,7 @@ then drives ``PUT /api.xro/2.0/Invoices?summarizeErrors=false`` with concurrent 
 invoices from this process with httpx. Prints batches/s, invoices/s, latency p50/p95/p99 and the
 server's counters (schema violations and limit breaches must be 0; every element must be OK).
 
-.venv/bin/python bench/sandbox_writes.py [--batches 3000] [--concurrency 8] [--port 8765]
+.venv/bin/python bench/sandbox_writes.py [--batches 3000] [--concurrency 8] [--port P]
 
 Bounded: a fixed number of batches against 127.0.0.1 only; the server is stopped at the end.
 """
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,15 @@ CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 REDIRECT_URI = "http://127.0.0.1/callback"
 BATCH = 50
 HUGE = str(10**9)
+# one per element saved without warning; a bare b'"OK"' would also match the envelope's "Status"
+OK_ELEMENT = b'"StatusAttributeString":"OK"'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
@@ -143,7 +153,7 @@ async def drive(
                 "/api.xro/2.0/Invoices?summarizeErrors=false", content=body, headers=headers
             )
             latencies.append(time.perf_counter() - started)
-            if response.status_code != 200 or response.content.count(b'"OK"') < BATCH:
+            if response.status_code != 200 or response.content.count(OK_ELEMENT) != BATCH:
                 failures += 1
 
     started = time.perf_counter()
@@ -163,12 +173,13 @@ def machine() -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    server = start_server(args.port)
+    port = args.port or free_port()
+    server = start_server(port)
     limits = httpx.Limits(
         max_connections=args.concurrency, max_keepalive_connections=args.concurrency
     )
     try:
-        base = f"http://127.0.0.1:{args.port}"
+        base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
             await wait_ready(client, server)
             token, tenant = await sign_in(client)
@@ -209,5 +220,5 @@ if __name__ == "__main__":
     parser.add_argument("--batches", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     asyncio.run(main(parser.parse_args()))
