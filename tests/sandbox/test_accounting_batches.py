@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -133,3 +134,32 @@ async def test_malformed_json_is_400(api: Api) -> None:
         "/api.xro/2.0/Invoices", content=b"{not json", headers=api.headers()
     )
     assert (response.status_code, response.json()["Type"]) == (400, "PostDataInvalidException")
+
+
+def _padded_batch(size: int) -> bytes:
+    """A valid one-invoice batch padded with JSON whitespace to exactly ``size`` bytes."""
+    body = json.dumps({"Invoices": [invoice()]}).encode()
+    return body + b" " * (size - len(body))
+
+
+@pytest.mark.parametrize(("size", "status"), [(3_500_000, 200), (3_500_001, 413)])
+async def test_the_default_body_limit_is_3_5_mb(size: int, status: int) -> None:
+    async with open_api() as api:
+        response = await api.client.put(
+            "/api.xro/2.0/Invoices", content=_padded_batch(size), headers=api.headers()
+        )
+        assert response.status_code == status
+
+
+async def test_a_chunked_body_over_the_limit_is_413_too(api: Api) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        body = _padded_batch(20_001)
+        for start in range(0, len(body), 4096):
+            yield body[start : start + 4096]
+
+    before = await invoice_count(api)
+    response = await api.client.put(
+        "/api.xro/2.0/Invoices", content=chunks(), headers=api.headers()
+    )
+    assert "content-length" not in response.request.headers
+    assert (response.status_code, await invoice_count(api)) == (413, before)
