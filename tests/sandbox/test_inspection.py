@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import CLIENT_SECRET, PROBE, SandboxFactory
+from .conftest import CLIENT_ID, CLIENT_SECRET, PROBE, SandboxFactory
 from .flows import AU, UK, bearer, connect, refresh
 
 
@@ -24,7 +24,7 @@ async def test_stats_report_calls_tokens_and_limits(make_sandbox: SandboxFactory
     assert list(stats["rotations"].values()) == [1]
     assert list(stats["invalid_grant"].values()) == [1]
     assert stats["schema_violations"] == 0
-    assert stats["limits"]["minute"] == {AU: 1}
+    assert stats["limits"]["minute"] == {CLIENT_ID: {AU: 1}}
     assert "objects" in stats
 
 

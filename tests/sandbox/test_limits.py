@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 
-from .conftest import PROBE, SandboxFactory
+from xero_connector.sandbox.app import Sandbox
+
+from .conftest import CLIENT_ID, PROBE, SandboxFactory
 from .flows import AU, UK, bearer, connect
 
 
@@ -117,7 +119,7 @@ async def test_refused_calls_consume_no_quota(make_sandbox: SandboxFactory) -> N
     await client.get(PROBE, headers=headers)
     for _ in range(3):
         assert (await client.get(PROBE, headers=headers)).status_code == 429
-    assert sandbox.limiter.day[AU].count == 1
+    assert sandbox.limiter.day[(CLIENT_ID, AU)].count == 1
     assert sandbox.world.stats.breaches["minute"] == 3
 
 
@@ -127,3 +129,29 @@ async def test_identity_paths_are_not_rate_limited(make_sandbox: SandboxFactory)
         answer = await client.get("/.well-known/openid-configuration")
         assert "x-appminlimit-remaining" not in answer.headers
         assert answer.status_code == 200
+
+
+def _app_token(sandbox: Sandbox, client_id: str) -> dict[str, str]:
+    token = sandbox.world.issue_test_token([AU, UK], grant_id=client_id, client_id=client_id)
+    return bearer(token)
+
+
+async def test_each_app_has_its_own_tenant_windows(make_sandbox: SandboxFactory) -> None:
+    client, sandbox, _ = await make_sandbox(tenant_per_minute=1)
+    first, second = _app_token(sandbox, "app-a"), _app_token(sandbox, "app-b")
+    assert (await client.get(PROBE, headers={**first, "xero-tenant-id": AU})).status_code == 200
+    assert (await client.get(PROBE, headers={**first, "xero-tenant-id": AU})).status_code == 429
+    other_app = await client.get(PROBE, headers={**second, "xero-tenant-id": AU})
+    assert (other_app.status_code, other_app.headers["x-minlimit-remaining"]) == (200, "0")
+    assert sandbox.world.stats.breaches == {"minute": 1}
+
+
+async def test_the_app_wide_minute_is_per_app(make_sandbox: SandboxFactory) -> None:
+    client, sandbox, _ = await make_sandbox(app_per_minute=2)
+    first, second = _app_token(sandbox, "app-a"), _app_token(sandbox, "app-b")
+    for tenant in (AU, UK):
+        assert (await client.get(PROBE, headers={**first, "xero-tenant-id": tenant})).is_success
+    refused = await client.get(PROBE, headers={**first, "xero-tenant-id": AU})
+    assert refused.headers.get("x-rate-limit-problem") == "appminute"
+    other_app = await client.get(PROBE, headers={**second, "xero-tenant-id": AU})
+    assert (other_app.status_code, other_app.headers["x-appminlimit-remaining"]) == (200, "1")

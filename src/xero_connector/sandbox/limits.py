@@ -1,9 +1,11 @@
 """Xero's rate limits as ASGI middleware around every ``/api.xro/2.0`` call.
 
-Per tenant (the ``xero-tenant-id`` header): calls in flight, calls per minute, calls per day;
-per app: calls per minute across all tenants. Windows are fixed and start at a tenant's first
-call after the previous window ended, so tenants' windows reset at different moments, as Xero's
-do; they are measured in sandbox time. Every answer carries ``X-DayLimit-Remaining``,
+Per app and tenant (the client id the bearer token was issued to, and the ``xero-tenant-id``
+header): calls in flight, calls per minute, calls per day; per app: calls per minute across all
+tenants. Two apps never share a window, as in Xero; a call whose token the sandbox never issued
+counts under an anonymous app ``""``. Windows are fixed and start at a tenant's first call after
+the previous window ended, so tenants' windows reset at different moments, as Xero's do; they
+are measured in sandbox time. Every answer carries ``X-DayLimit-Remaining``,
 ``X-MinLimit-Remaining`` and ``X-AppMinLimit-Remaining``; a breach answers 429 with
 ``X-Rate-Limit-Problem`` (``concurrent``, ``day``, ``minute``, ``appminute``) and
 ``Retry-After`` in real seconds, and is counted in ``Stats.breaches``. A refused call
@@ -88,17 +90,18 @@ class Window:
 
 
 class RateLimiter:
-    """The counters; ``acquire`` admits a call or names the breached limit."""
+    """The counters, by app (client id) and tenant; ``acquire`` admits a call or names the breached
+    limit."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.reset()
 
     def reset(self) -> None:
-        self.minute: dict[str, Window] = {}
-        self.day: dict[str, Window] = {}
-        self.app_minute = Window(started=float("-inf"))
-        self.in_flight: Counter[str] = Counter()
+        self.minute: dict[tuple[str, str], Window] = {}
+        self.day: dict[tuple[str, str], Window] = {}
+        self.app_minute: dict[str, Window] = {}
+        self.in_flight: Counter[tuple[str, str]] = Counter()
 
     @staticmethod
     def _current(window: Window | None, now: float, length: float) -> Window:
@@ -106,17 +109,20 @@ class RateLimiter:
             return Window(started=now)
         return window
 
-    def acquire(self, tenant: str | None, now: float) -> tuple[str | None, float, dict[str, int]]:
+    def acquire(
+        self, app_id: str, tenant: str | None, now: float
+    ) -> tuple[str | None, float, dict[str, int]]:
         """(problem or None, retry-after in sandbox seconds, remaining counts for the headers)."""
         config = self.world.config
-        app = self.app_minute = self._current(self.app_minute, now, MINUTE)
+        app = self.app_minute[app_id] = self._current(self.app_minute.get(app_id), now, MINUTE)
         minute = day = None
         if tenant is not None:
-            minute = self.minute[tenant] = self._current(self.minute.get(tenant), now, MINUTE)
-            day = self.day[tenant] = self._current(self.day.get(tenant), now, DAY)
+            key = (app_id, tenant)
+            minute = self.minute[key] = self._current(self.minute.get(key), now, MINUTE)
+            day = self.day[key] = self._current(self.day.get(key), now, DAY)
         problem, wait = None, 0.0
         if tenant is not None and minute is not None and day is not None:
-            if self.in_flight[tenant] >= config.tenant_concurrency:
+            if self.in_flight[(app_id, tenant)] >= config.tenant_concurrency:
                 problem, wait = "concurrent", 1.0
             elif day.count >= config.tenant_per_day:
                 problem, wait = "day", day.started + DAY - now
@@ -129,24 +135,33 @@ class RateLimiter:
             if tenant is not None and minute is not None and day is not None:
                 minute.count += 1
                 day.count += 1
-                self.in_flight[tenant] += 1
+                self.in_flight[(app_id, tenant)] += 1
         remaining = {"app": max(0, config.app_per_minute - app.count)}
         if minute is not None and day is not None:
             remaining["minute"] = max(0, config.tenant_per_minute - minute.count)
             remaining["day"] = max(0, config.tenant_per_day - day.count)
         return problem, wait, remaining
 
-    def release(self, tenant: str) -> None:
-        self.in_flight[tenant] -= 1
-        if self.in_flight[tenant] <= 0:
-            del self.in_flight[tenant]
+    def release(self, app_id: str, tenant: str) -> None:
+        key = (app_id, tenant)
+        self.in_flight[key] -= 1
+        if self.in_flight[key] <= 0:
+            del self.in_flight[key]
 
     def snapshot(self) -> dict[str, object]:
+        """``{in_flight, minute, day: {app: {tenant: count}}, app_minute: {app: count}}``."""
+
+        def by_app(counts: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+            nested: dict[str, dict[str, int]] = {}
+            for (app_id, tenant), count in counts.items():
+                nested.setdefault(app_id, {})[tenant] = count
+            return nested
+
         return {
-            "in_flight": dict(self.in_flight),
-            "minute": {t: w.count for t, w in self.minute.items()},
-            "day": {t: w.count for t, w in self.day.items()},
-            "app_minute": self.app_minute.count,
+            "in_flight": by_app(dict(self.in_flight)),
+            "minute": by_app({k: w.count for k, w in self.minute.items()}),
+            "day": by_app({k: w.count for k, w in self.day.items()}),
+            "app_minute": {app_id: w.count for app_id, w in self.app_minute.items()},
         }
 
 
@@ -168,7 +183,9 @@ class LimitsMiddleware:
         stats.calls[call_key(scope)] += 1
         if tenant:
             stats.calls_per_tenant[tenant] += 1
-        problem, wait, remaining = self.limiter.acquire(tenant or None, self.world.clock.now())
+        app_id = self.world.app_of(header(scope, b"authorization"))
+        now = self.world.clock.now()
+        problem, wait, remaining = self.limiter.acquire(app_id, tenant or None, now)
         headers = [(b"x-appminlimit-remaining", str(remaining["app"]).encode())]
         if "minute" in remaining:
             headers.append((b"x-minlimit-remaining", str(remaining["minute"]).encode()))
@@ -193,4 +210,4 @@ class LimitsMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             if tenant:
-                self.limiter.release(tenant)
+                self.limiter.release(app_id, tenant)

@@ -122,6 +122,7 @@ class AccessRecord:
     expires_at: float  # sandbox epoch seconds
     grant_id: str
     auth_event_id: str
+    client_id: str = ""  # the app it was issued to (rate limits are per app)
 
 
 @dataclass
@@ -195,7 +196,9 @@ class World:
         """A deterministic (seeded) UUID4-shaped identifier."""
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def issue_test_token(self, tenant_ids: list[str], grant_id: str = "test") -> str:
+    def issue_test_token(
+        self, tenant_ids: list[str], grant_id: str = "test", client_id: str = "test"
+    ) -> str:
         """An opaque access token reaching ``tenant_ids`` (for benchmarks and direct seeding)."""
         token = secrets.token_urlsafe(32)
         self.access_tokens[token] = AccessRecord(
@@ -203,8 +206,14 @@ class World:
             self.clock.now() + self.config.access_token_seconds,
             grant_id,
             auth_event_id=secrets.token_hex(8),
+            client_id=client_id,
         )
         return token
+
+    def app_of(self, authorization: str | None) -> str:
+        """The client id an API call's bearer token was issued to ("" for an unknown token)."""
+        record = self.access_tokens.get((authorization or "").removeprefix("Bearer ").strip())
+        return record.client_id if record is not None else ""
 
     def authorize(self, authorization: str | None, tenant_id: str | None) -> str:
         """The tenant an accounting call may touch, or AccessDenied shaped as Xero answers."""

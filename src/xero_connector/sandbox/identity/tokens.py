@@ -163,6 +163,7 @@ class TokenService:
             self.world.clock.now() + config.access_token_seconds,
             grant.grant_id,
             grant.auth_event_id,
+            grant.client_id,
         )
         body: dict[str, Any] = {
             "access_token": access_token,
