@@ -74,3 +74,21 @@ async def test_reset_restores_the_seeded_ledgers(make_sandbox: SandboxFactory) -
     assert (await client.get("/_sandbox/stats")).json()["objects"] == seeded
     snapshot = (await client.get("/_sandbox/state", params={"tenant": AU})).json()["tenant"]
     assert snapshot["organisation"]["Name"] == "Demo Company (AU)"
+
+
+async def test_a_dropped_write_retried_with_its_idempotency_key_gets_the_lost_answer(
+    make_sandbox: SandboxFactory,
+) -> None:
+    client, sandbox, _ = await make_sandbox(fault_drop=1.0)
+    headers = {**await _headers(client), "Idempotency-Key": "contact-once"}
+    body = {"Contacts": [{"Name": "Retried Pty Ltd"}]}
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(
+            client.put("/api.xro/2.0/Contacts", json=body, headers=headers), timeout=0.3
+        )
+    await client.post("/_sandbox/faults", json={"fault_drop": 0})
+    before = sandbox.accounting.counts()[AU]["contacts"]
+    retried = await client.put("/api.xro/2.0/Contacts", json=body, headers=headers)
+    assert retried.status_code == 200
+    assert retried.json()["Contacts"][0]["Name"] == "Retried Pty Ltd"
+    assert sandbox.accounting.counts()[AU]["contacts"] == before
