@@ -8,10 +8,14 @@ as in OAuth.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from xero_connector.redaction import redact_url
 
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.settings accounting.contacts "
@@ -130,6 +134,13 @@ class Settings(BaseSettings):
     xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
     log_level: str = Field("INFO", description="Log level.")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The database and Redis URLs may carry a password in their user info.
+        for name, value in super().__repr_args__():
+            if name in ("database_url", "redis_url") and isinstance(value, str):
+                value = redact_url(value)
+            yield name, value
 
     @cached_property
     def scopes(self) -> list[str]:
