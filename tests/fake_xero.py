@@ -37,8 +37,8 @@ ISSUER = ENDPOINTS.identity_base
 JWKS_URL = f"{ISSUER}/.well-known/openid-configuration/jwks"
 
 # A failure mode: an OAuth error code ("invalid_grant", ...), a status ("500"), a status with an
-# OAuth error body ("500:server_error") or "timeout".
-Failure = str | None
+# OAuth error body ("500:server_error"), "timeout", or a whole scripted answer (a malformed body).
+Failure = str | httpx.Response | None
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,9 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def _failure_response(failure: str) -> httpx.Response:
+def _failure_response(failure: str | httpx.Response) -> httpx.Response:
+    if isinstance(failure, httpx.Response):
+        return failure
     if failure == "timeout":
         raise httpx.ReadTimeout("fake Xero did not answer")
     if ":" in failure:  # "500:server_error": a status with an OAuth error body
@@ -89,6 +91,7 @@ class FakeXero:
     fail_delete: Failure = None
     fail_revoke: Failure = None
     fail_jwks: Failure = None
+    fail_discovery: Failure = None
     access_token_lifetime: int = 1800
     # Changes the id_token's claims before signing (bad aud, nonce, exp, ...).
     id_token_claims: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -202,6 +205,8 @@ class FakeXero:
     # -- routes ----------------------------------------------------------------------------------
 
     def _discovery(self, request: httpx.Request) -> httpx.Response:
+        if self.fail_discovery:
+            return _failure_response(self.fail_discovery)
         return httpx.Response(
             200,
             json={

@@ -100,6 +100,26 @@ def test_dev_refuses_the_sandbox_on_its_own_port(tmp_path: Path) -> None:
     assert "--sandbox-port" in stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("XERO_CONNECTOR_KEYS", "changeme"),
+        ("XERO_CONNECTOR_KEYS", "k1:not-a-32-byte-key"),
+        ("XERO_CONNECTOR_JWT_SECRET", "shorter-than-32-bytes"),
+    ],
+)
+def test_dev_refuses_an_unusable_secret_naming_the_variable_before_it_starts(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    process = start(_dev_args(free_port()), cwd=tmp_path, env=command_env(**{name: value}))
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert name in stderr
+    assert "Traceback" not in stderr
+    assert "API key:" not in stdout
+    assert value not in stderr
+
+
 @pytest.fixture
 def scale_out_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A complete, valid scale-out configuration, also set in this process's environment."""

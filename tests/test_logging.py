@@ -49,6 +49,13 @@ def test_token_shaped_values_are_masked_anywhere(logs: pytest.CaptureFixture[str
     assert '"password": "***"' in output
 
 
+def test_a_password_in_a_url_is_masked(logs: pytest.CaptureFixture[str]) -> None:
+    get_logger("t").warning("db_down", url="postgresql+asyncpg://connector:pw-1234@db:5432/xc")
+    output = logs.readouterr().err
+    assert "pw-1234" not in output
+    assert "postgresql+asyncpg://connector:***@db:5432/xc" in output
+
+
 def test_standard_library_records_are_masked_too(logs: pytest.CaptureFixture[str]) -> None:
     logging.getLogger("uvicorn.access").info(
         '%s - "%s %s HTTP/1.1" %d', "127.0.0.1", "GET", "/v1/callback?code=abc123&state=xyz789", 303

@@ -50,6 +50,15 @@ def test_settings_hide_the_client_secret_the_keyring_and_the_jwt_secret() -> Non
     _hidden(settings, SECRET, keys.split(":", 1)[1])
 
 
+def test_settings_hide_the_passwords_in_the_database_and_redis_urls() -> None:
+    settings = Settings(
+        database_url=f"postgresql+asyncpg://connector:{SECRET}@db.internal:5432/xc",
+        redis_url=f"redis://:{SECRET}@redis.internal:6379/0",
+    )
+    _hidden(settings, SECRET)
+    assert "db.internal" in repr(settings)
+
+
 def test_a_jwt_verifier_hides_its_secret() -> None:
     _hidden(DashboardJwtVerifier(secret=SECRET), SECRET)
 

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
 from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.problems import install_problem_handlers
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     )
     app.state.context = context
     install_problem_handlers(app)
+    install_caller_first(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,

@@ -26,6 +26,8 @@ _SECRET_VALUES = (
     # HTTP authorization headers.
     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
 )
+# The password of a URL's user info (``postgresql://user:password@host``, ``redis://:pw@host``).
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@/\s]+@")
 _SECRET_QUERY = re.compile(
     r"(?i)\b(code|state|token|access_token|refresh_token|id_token|client_secret|"
     r"code_verifier|nonce|password|api_key)=[^&\s\"']+"
@@ -37,10 +39,16 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
+def redact_url(url: str) -> str:
+    """``url`` with the password of its user info masked."""
+    return _URL_PASSWORD.sub(lambda match: f"{match.group(1)}:{MASK}@", url)
+
+
 def redact_text(text: str) -> str:
     """Mask credential-shaped substrings of a string."""
     for pattern in _SECRET_VALUES:
         text = pattern.sub(MASK, text)
+    text = redact_url(text)
     return _SECRET_QUERY.sub(lambda match: f"{match.group(1)}={MASK}", text)
 
 

@@ -8,10 +8,14 @@ as in OAuth.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from xero_connector.redaction import redact_url
 
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.settings accounting.contacts "
@@ -131,6 +135,13 @@ class Settings(BaseSettings):
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
     log_level: str = Field("INFO", description="Log level.")
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The database and Redis URLs may carry a password in their user info.
+        for name, value in super().__repr_args__():
+            if name in ("database_url", "redis_url") and isinstance(value, str):
+                value = redact_url(value)
+            yield name, value
+
     @cached_property
     def scopes(self) -> list[str]:
         return self.xero_scopes.split()
@@ -163,15 +174,26 @@ class Settings(BaseSettings):
         for name, value in required.items():
             if is_placeholder(value):
                 raise ConfigurationError(f"{name} is missing or a placeholder")
-        # Imported here: the vault imports this module. Parsing checks kids, key lengths and
-        # placeholder-like keys; its errors name XERO_CONNECTOR_KEYS and never echo a key.
-        from xero_connector.vault.keyring import LocalKeyring
-
-        LocalKeyring.from_setting(keys or "")
+        self._check_keyring()
         if self.uses_sqlite:
             raise ConfigurationError(
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
             )
+        self._check_jwt_secret()
+
+    def check_for_dev(self) -> None:
+        """Refuse ``dev`` on an unusable keyring (given or from its file) or JWT secret."""
+        self._check_keyring()
+        self._check_jwt_secret()
+
+    def _check_keyring(self) -> None:
+        # Imported here: the vault imports this module. Parsing checks kids, key lengths and
+        # placeholder-like keys; its errors name XERO_CONNECTOR_KEYS and never echo a key.
+        from xero_connector.vault.keyring import LocalKeyring
+
+        LocalKeyring.from_setting(reveal(self.keys) or "")
+
+    def _check_jwt_secret(self) -> None:
         jwt_secret = reveal(self.jwt_secret)
         if jwt_secret is not None and len(jwt_secret.encode()) < 32:
             raise ConfigurationError("XERO_CONNECTOR_JWT_SECRET must be at least 32 bytes")

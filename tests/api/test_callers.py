@@ -39,6 +39,19 @@ async def test_bad_credentials_are_401(client: httpx.AsyncClient, header: str) -
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize("header", [None, "Bearer xck_000000000000_nope"], ids=["none", "bad"])
+async def test_a_malformed_json_body_is_401_not_422_without_a_valid_credential(
+    client: httpx.AsyncClient, header: str | None
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Authorization"] = header
+    response = await client.post("/v1/probe/connect", content=b"{not json", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "errors" not in response.json()
+
+
 async def test_a_service_key_authenticates(client: httpx.AsyncClient, make_key: MakeKey) -> None:
     key = await make_key(Role.SERVICE)
     response = await client.get("/v1/probe/whoami", headers=bearer(key))

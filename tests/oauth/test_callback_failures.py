@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, update
 
 from tests.connector_app import Browser, outcome_of, state_of
-from tests.fake_xero import Tenant
+from tests.fake_xero import JWKS_URL, Tenant
 from xero_connector.db.models import AuditEvent, Connection, OAuthState, XeroGrant
 from xero_connector.oauth.pending import hash_state
 
@@ -141,6 +142,60 @@ async def test_a_consent_without_organisation_is_no_organisation(browser: Browse
 
 async def test_an_unreachable_connections_endpoint_is_xero_unavailable(browser: Browser) -> None:
     browser.fake.fail_connections = "503"
+    response = await browser.connect([ONE])
+    assert outcome_of(response)["error"] == "xero_unavailable"
+    await _nothing_stored(browser)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.Response(200, json={"access_token": "a"}), id="no-refresh-token"),
+        pytest.param(
+            httpx.Response(
+                200, json={"access_token": "a", "refresh_token": "r", "expires_in": "soon"}
+            ),
+            id="odd-expiry",
+        ),
+    ],
+)
+async def test_a_malformed_token_answer_redirects_with_xero_unavailable_and_stores_nothing(
+    browser: Browser, answer: httpx.Response
+) -> None:
+    browser.fake.fail_token = answer
+    response = await browser.connect([ONE])
+    assert outcome_of(response)["error"] == "xero_unavailable"
+    await _nothing_stored(browser)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.Response(200, text="<html>maintenance</html>"), id="not-json"),
+        pytest.param(httpx.Response(200, json={"items": []}), id="not-a-list"),
+        pytest.param(httpx.Response(200, json=[{"id": "c-1"}]), id="no-tenant-id"),
+    ],
+)
+async def test_a_malformed_connections_answer_redirects_with_xero_unavailable_and_stores_nothing(
+    browser: Browser, answer: httpx.Response
+) -> None:
+    browser.fake.fail_connections = answer
+    response = await browser.connect([ONE])
+    assert outcome_of(response)["error"] == "xero_unavailable"
+    await _nothing_stored(browser)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.Response(200, text="<html>maintenance</html>"), id="not-json"),
+        pytest.param(httpx.Response(200, json={"jwks_uri": JWKS_URL}), id="no-issuer"),
+    ],
+)
+async def test_a_malformed_discovery_document_redirects_with_xero_unavailable(
+    browser: Browser, answer: httpx.Response
+) -> None:
+    browser.fake.fail_discovery = answer
     response = await browser.connect([ONE])
     assert outcome_of(response)["error"] == "xero_unavailable"
     await _nothing_stored(browser)

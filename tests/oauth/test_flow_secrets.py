@@ -83,6 +83,7 @@ async def test_a_whole_flow_leaks_no_secret(browser: Browser, log_lines: list[st
         browser.headers["Authorization"].removeprefix("Bearer "),
         *browser.fake.access_tokens,
         *browser.fake.revoked_tokens,
+        *browser.fake.refresh_tokens,  # issued and still live, never sent back
         *(r["code_verifier"] for r in browser.fake.token_requests if "code_verifier" in r),
         *(r["refresh_token"] for r in browser.fake.token_requests if "refresh_token" in r),
     }

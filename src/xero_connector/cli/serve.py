@@ -103,6 +103,7 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
     sandbox = None
     try:
         settings = with_dev_keyring(settings)
+        settings.check_for_dev()
         if not settings.has_real_xero_credentials:
             settings, sandbox = build_dev_sandbox(
                 settings, host=host, port=port, sandbox_port=sandbox_port

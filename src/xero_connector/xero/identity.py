@@ -147,6 +147,14 @@ def token_response_error(exc: Exception) -> XeroError | XeroUnavailable | XeroRa
     )
 
 
+_DISCOVERY_FIELDS = ("issuer", "jwks_uri")
+
+
+def _unreadable(what: str, exc: Exception) -> XeroUnavailable:
+    """A 2xx answer we cannot read (not JSON, fields missing): as good as no answer."""
+    return XeroUnavailable(f"Xero's {what} gave an unreadable answer ({type(exc).__name__})")
+
+
 def _has_oauth_error(response: httpx.Response) -> bool:
     try:
         body = response.json()
@@ -248,7 +256,10 @@ class XeroIdentity:
                 code_verifier=code_verifier,
             )
         )
-        return TokenSet.from_token_response(data, now=asked_at)
+        try:
+            return TokenSet.from_token_response(data, now=asked_at)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _unreadable("token endpoint", exc) from exc
 
     async def refresh(self, refresh_token: str) -> TokenSet:
         """Refresh; the answer carries a NEW refresh token (the old one lives on for the grace)."""
@@ -288,7 +299,13 @@ class XeroIdentity:
         if self._discovery is None or time.monotonic() - self._discovery_at > DISCOVERY_TTL_SECONDS:
             response = await send(self._http, "GET", self.endpoints.discovery_url)
             raise_for_xero_status(response)
-            self._discovery = dict(response.json())
+            try:
+                document = response.json()
+                if not all(isinstance(document.get(name), str) for name in _DISCOVERY_FIELDS):
+                    raise ValueError("issuer or jwks_uri missing")
+            except (AttributeError, ValueError) as exc:
+                raise _unreadable("discovery document", exc) from exc
+            self._discovery = dict(document)
             self._discovery_at = time.monotonic()
             self._jwks = None
         return self._discovery
@@ -337,7 +354,13 @@ class XeroIdentity:
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )
         raise_for_xero_status(response)
-        return [TenantConnection.from_json(item) for item in response.json()]
+        try:
+            items = response.json()
+            if not isinstance(items, list):
+                raise TypeError("not a list")
+            return [TenantConnection.from_json(item) for item in items]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _unreadable("/connections", exc) from exc
 
     async def delete_connection(self, access_token: str, connection_id: str) -> None:
         """Disconnect one organisation at Xero; a 404 (already gone) counts as done."""
