@@ -246,3 +246,23 @@ async def test_a_refresh_in_flight_cannot_write_tokens_back_into_a_shredded_gran
     grant = await _grant(sessions, grant_id)
     assert written is False
     assert grant.token_ciphertext is None
+
+
+@pytest.mark.parametrize(("started_ago", "calls"), [(29, 2), (31, 1)])
+async def test_the_grace_retry_is_measured_from_the_recorded_start(
+    started_ago: int,
+    calls: int,
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    fake: FakeTokenEndpoint,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A refresh first sent ``started_ago`` minutes ago (its answer lost) and refused now: resent
+    once while Xero's 30-minute grace, counted from that first send, can still cover it."""
+    started = datetime.now(UTC) - timedelta(minutes=started_ago)
+    grant_id = await seed_grant(refresh_started_at=started)
+    fake.revoke_grant(grant_id)
+    with pytest.raises(GrantNeedsReauth):
+        await make_service().refresh(grant_id)
+    assert fake.calls == calls  # 2: the send and the grace retry; 1: no retry past the grace
+    assert (await _grant(sessions, grant_id)).status == "needs_reauth"
