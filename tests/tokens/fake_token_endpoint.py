@@ -43,6 +43,7 @@ class FakeTokenEndpoint:
     drop_next: int = 0
     fail_next: list[int] = field(default_factory=list)
     latency: float = 0.0
+    retry_after: int | None = None
     tenants: dict[str, set[str]] = field(default_factory=dict)
     access: dict[str, str] = field(default_factory=dict)
     connections_calls: int = 0
@@ -67,7 +68,10 @@ class FakeTokenEndpoint:
 
             await asyncio.sleep(self.latency)
         if self.fail_next:
-            return httpx.Response(self.fail_next.pop(0), json={"Detail": "fake outage"})
+            headers = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+            return httpx.Response(
+                self.fail_next.pop(0), json={"Detail": "fake outage"}, headers=headers
+            )
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
         record = self.tokens.get(form.get("refresh_token", ""))
         now = time.monotonic()
