@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.conftest import REDIS_URL
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint, make_identity
 from tests.tokens.fixtures import SeedGrant
-from xero_connector.db.models import Connection, XeroGrant
+from xero_connector.db.models import AuditEvent, Connection, XeroGrant
+from xero_connector.db.repos import grant_refresh
 from xero_connector.jobs import ids
 from xero_connector.jobs.after_commit import AfterCommitJobs
 from xero_connector.jobs.arq_worker import ArqDispatcher, create_worker, worker_settings
@@ -89,6 +90,7 @@ async def test_in_process_runner_sweeps_and_refreshes_what_is_due(
     refreshed = {g.id for g in await _grants(sessions) if g.refresh_generation == 1}
     assert refreshed == {kinds["in_use_expiring"], kinds["idle_old"]}
     assert fake.calls == 2
+    assert fake.connections_calls == 2
 
 
 async def test_in_process_runner_drops_a_duplicate_job_id_but_not_the_next_generation(
@@ -142,10 +144,11 @@ async def test_arq_worker_runs_the_same_sweep_and_refreshes(
         await worker.async_run()
     finally:
         await worker.close()
-    assert worker.jobs_complete == 3
+    assert worker.jobs_complete == 5  # the sweep, two refreshes, their two connections checks
     refreshed = {g.id for g in await _grants(sessions) if g.refresh_generation == 1}
     assert refreshed == {kinds["in_use_expiring"], kinds["idle_old"]}
     assert fake.calls == 2
+    assert fake.connections_calls == 2
 
 
 async def test_arq_dispatcher_reports_a_duplicate_and_frees_the_id_once_done(
@@ -228,3 +231,68 @@ async def test_owed_remote_delete_and_revocation_are_swept_and_settled(
     assert grant.revocation_due_at is None
     assert settled.remote_delete_due_at is None
     assert fake.revocations == 1
+
+
+async def _connection_of(sessions: async_sessionmaker[AsyncSession], grant_id: str) -> Connection:
+    async with sessions() as session:
+        query = select(Connection).where(Connection.grant_id == grant_id)
+        return (await session.scalars(query)).one()
+
+
+async def test_a_scheduled_refresh_checks_the_tenants_and_disconnects_one_gone_from_xero(
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    sessions: async_sessionmaker[AsyncSession],
+    fake: FakeTokenEndpoint,
+    http: Any,
+) -> None:
+    """Removed "from inside Xero": nothing calls the tenant, so only ``/connections`` can tell."""
+    gone = await seed_grant(used_ago=None, refreshed_ago=timedelta(days=2))  # keep-alive due
+    kept = await seed_grant(used_ago=None, refreshed_ago=timedelta(days=2))
+    fake.tenants[gone] = set()
+    runner = InProcessRunner(TASKS, crons(60))
+    runner.ctx["resources"] = _resources(make_service(), sessions, runner, http)
+    assert (await runner.run_now(ids.SWEEP))["refresh"] == 2
+    await runner.drain()
+    assert fake.connections_calls == 2
+    disconnected = await _connection_of(sessions, gone)
+    assert (disconnected.status, disconnected.status_reason) == (
+        "disconnected",
+        "disconnected from inside Xero",
+    )
+    assert (await _connection_of(sessions, kept)).status == "active"
+    async with sessions() as session:
+        audit = (await session.scalars(select(AuditEvent))).all()
+    assert [(a.action, a.target) for a in audit] == [
+        ("connection.disconnected_in_xero", f"connection:{disconnected.id}")
+    ]
+
+
+async def test_the_connections_check_does_not_make_an_idle_grant_look_in_use(
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    sessions: async_sessionmaker[AsyncSession],
+    fake: FakeTokenEndpoint,
+    http: Any,
+) -> None:
+    """Otherwise every keep-alive would turn an idle grant into one refreshed ahead forever."""
+    idle = await seed_grant(used_ago=None, refreshed_ago=timedelta(days=2))
+    runner = InProcessRunner(TASKS, crons(60))
+    runner.ctx["resources"] = _resources(make_service(), sessions, runner, http)
+    await runner.run_now(ids.SWEEP)
+    await runner.drain()
+    assert fake.connections_calls == 1
+    (grant,) = await _grants(sessions)
+    assert (grant.id, grant.refresh_generation, grant.last_used_at) == (idle, 1, None)
+    # half an hour on, its access token has expired: still idle, so not refreshed ahead
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    async with sessions() as session:
+        due = await grant_refresh.due_refreshes(
+            session,
+            now=later,
+            margin=timedelta(minutes=10),
+            in_use_window=timedelta(minutes=30),
+            keepalive_after=timedelta(days=1),
+            limit=10,
+        )
+    assert due == []

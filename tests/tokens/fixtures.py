@@ -68,7 +68,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 def seed_grant(
     sessions: async_sessionmaker[AsyncSession], vault: Vault, fake: FakeTokenEndpoint
 ) -> SeedGrant:
-    """Store a grant (and one connection) whose refresh token the fake endpoint knows."""
+    """Store a grant (and one connection) whose refresh token and tenant the fake knows."""
 
     async def seed(
         *,
@@ -87,6 +87,8 @@ def seed_grant(
         seal_into(vault, grant, tokens)
         grant.refreshed_at = now - refreshed_ago
         grant.last_used_at = now - used_ago if used_ago is not None else None
+        tenant_id = new_id()
+        fake.connect(grant.id, tokens.access_token, tenant_id)
         async with sessions() as session:
             session.add(grant)
             await session.flush()
@@ -94,7 +96,7 @@ def seed_grant(
                 Connection(
                     workspace_id="ws-tokens",
                     grant_id=grant.id,
-                    tenant_id=new_id(),
+                    tenant_id=tenant_id,
                     xero_connection_id=new_id(),
                 )
             )

@@ -246,3 +246,61 @@ async def test_a_refresh_in_flight_cannot_write_tokens_back_into_a_shredded_gran
     grant = await _grant(sessions, grant_id)
     assert written is False
     assert grant.token_ciphertext is None
+
+
+@pytest.mark.parametrize(("started_ago", "calls"), [(29, 2), (31, 1)])
+async def test_the_grace_retry_is_measured_from_the_recorded_start(
+    started_ago: int,
+    calls: int,
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    fake: FakeTokenEndpoint,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A refresh first sent ``started_ago`` minutes ago (its answer lost) and refused now: resent
+    once while Xero's 30-minute grace, counted from that first send, can still cover it."""
+    started = datetime.now(UTC) - timedelta(minutes=started_ago)
+    grant_id = await seed_grant(refresh_started_at=started)
+    fake.revoke_grant(grant_id)
+    with pytest.raises(GrantNeedsReauth):
+        await make_service().refresh(grant_id)
+    assert fake.calls == calls  # 2: the send and the grace retry; 1: no retry past the grace
+    assert (await _grant(sessions, grant_id)).status == "needs_reauth"
+
+
+async def test_the_backoff_never_schedules_a_resend_past_the_grace_of_a_token_already_sent(
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    fake: FakeTokenEndpoint,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A refresh sent 25 minutes ago (answer lost) has failed eight times since: the ninth
+    failure's backoff (7.5 to 15 minutes) would land after Xero's grace ends at 30 minutes, when
+    resending that refresh token can only be refused. The next try comes before that."""
+    started = datetime.now(UTC) - timedelta(minutes=25)
+    grant_id = await seed_grant(refresh_started_at=started, failure_count=8)
+    fake.fail_next = [503]
+    with pytest.raises(TransientError):
+        await make_service().refresh(grant_id)
+    grant = await _grant(sessions, grant_id)
+    assert grant.failure_count == 9
+    assert grant.next_attempt_at is not None
+    assert datetime.now(UTC) < grant.next_attempt_at < started + timedelta(minutes=29)
+
+
+async def test_a_retry_after_beyond_the_grace_is_still_honoured(
+    seed_grant: SeedGrant,
+    make_service: MakeService,
+    fake: FakeTokenEndpoint,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Xero's own Retry-After is a floor: asking earlier would only be answered 429 again."""
+    started = datetime.now(UTC) - timedelta(minutes=25)
+    grant_id = await seed_grant(refresh_started_at=started)
+    fake.fail_next = [429]
+    fake.retry_after = 600
+    with pytest.raises(TransientError):
+        await make_service().refresh(grant_id)
+    grant = await _grant(sessions, grant_id)
+    assert grant.next_attempt_at is not None
+    assert grant.next_attempt_at >= datetime.now(UTC) + timedelta(seconds=590)

@@ -39,6 +39,7 @@ from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshClient, RefreshPolicy
 from xero_connector.tokens.service import TokenService
+from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.errors import XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity
@@ -481,3 +482,85 @@ async def test_worker_processes_lose_nothing_when_redis_is_flushed_mid_run(
     finally:
         await _flush_queue(redis, queue)
         await redis.aclose()
+
+
+class CountingIdentity:
+    """The on-demand path's token client, counting the refresh calls this process makes."""
+
+    def __init__(self, inner: XeroIdentity) -> None:
+        self._inner = inner
+        self.refreshes = 0
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        self.refreshes += 1
+        return await self._inner.refresh(refresh_token)
+
+    async def revoke(self, refresh_token: str) -> None:
+        await self._inner.revoke(refresh_token)
+
+
+async def test_worker_processes_and_on_demand_callers_racing_make_one_call_per_rotation(
+    strict_sandbox: SandboxServer,
+    client: httpx.AsyncClient,
+    identities: list[XeroIdentity],
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    db_url: str,
+    keys: str,
+    keyed_vault: Vault,
+) -> None:
+    """Grace 0. Two ``xero-connector worker`` processes (sweeping every second) and this process's
+    on-demand callers want the same expired grants; the callers come 0 to 1.5 s after the
+    expiry, staggered per grant, so both sides win some rotations and some meet head-on."""
+    identity = _identity(strict_sandbox, client, identities)
+    grant_ids = [
+        await store_grant(sessions, keyed_vault, await consent(identity, client)) for _ in range(6)
+    ]
+    queue = f"xc-test-{uuid.uuid4().hex[:10]}"
+    env = subprocess_env(
+        XERO_CONNECTOR_DATABASE_URL=db_url,
+        XERO_CONNECTOR_REDIS_URL=REDIS_URL,
+        XERO_CONNECTOR_KEYS=keys,
+        XERO_CONNECTOR_QUEUE_NAME=queue,
+        XERO_CONNECTOR_SWEEP_INTERVAL_SECONDS="1",
+        XERO_CONNECTOR_WORKER_MAX_JOBS="4",
+        XERO_CONNECTOR_LOG_LEVEL="WARNING",
+        **strict_sandbox.xero_env(),
+    )
+    on_demand = CountingIdentity(identity)
+    service = _service(sessions, engine, keyed_vault, on_demand)
+
+    async def callers(grant_id: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        tokens = await asyncio.gather(*(service.access_token(grant_id) for _ in range(3)))
+        assert len(set(tokens)) == 1
+
+    rounds = 6
+    redis = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    workers = [_start_worker(env) for _ in range(2)]
+    try:
+        await _wait_generation(sessions, grant_ids, 1, 60)  # the workers alone, once they are up
+        for generation in range(2, rounds + 2):
+            await _expire(sessions, *grant_ids)
+            await asyncio.gather(*(callers(g, 0.3 * i) for i, g in enumerate(grant_ids)))
+            await _wait_generation(sessions, grant_ids, generation, 30)
+        await asyncio.sleep(1.5)  # a straggling job would show up in the counts
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(20)
+        await _flush_queue(redis, queue)
+        await redis.aclose()
+
+    async with sessions() as session:
+        generations = (
+            await session.scalars(
+                select(XeroGrant.refresh_generation).where(XeroGrant.id.in_(grant_ids))
+            )
+        ).all()
+    expected = len(grant_ids) * (rounds + 1)
+    assert sorted(generations) == [rounds + 1] * len(grant_ids)
+    assert _refresh_stats(strict_sandbox) == (expected, expected, 0)  # calls, rotations, refused
+    assert sum(strict_sandbox.stats()["grace_reuses"].values()) == 0
+    assert 0 < on_demand.refreshes < expected - len(grant_ids)  # both paths rotated some

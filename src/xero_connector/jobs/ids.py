@@ -31,3 +31,7 @@ def remote_delete_job_id(connection_id: str, due_at: datetime) -> str:
 
 def revoke_job_id(grant_id: str, due_at: datetime) -> str:
     return f"revoke:{grant_id}:{_stamp(due_at)}"
+
+
+def check_connections_job_id(grant_id: str, generation: int) -> str:
+    return f"check-connections:{grant_id}:g{generation}"

@@ -16,7 +16,7 @@ Failures: ``invalid_grant`` is retried once with the same token while inside the
 re-reading the row; if it persists, the grant and its connections become ``needs_reauth`` (with an
 audit event). Transient failures (5xx, 429, timeouts) set a jittered backoff (``next_attempt_at``)
 and never count as an auth failure; the start mark stays so the next attempt resends the same
-token.
+token, and the backoff never schedules that resend after the grace has run out.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.errors import InvalidGrant
 
 log = logging.getLogger(__name__)
+
+# A refresh token already sent is resent at the latest this long before its grace ends (the
+# sweeper runs every 30 s by default, and the resend itself takes up to a timeout).
+GRACE_LAST_TRY_LEAD = timedelta(minutes=2)
 
 
 class RefreshClient(Protocol):
@@ -228,15 +232,26 @@ class GrantRefresher:
             grant = await grant_refresh.read_grant(session, grant_id)
             failures = (grant.failure_count if grant else 0) + 1
             retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-            delay = self._policy.backoff.delay(failures, retry_after=retry_after)
+            now = self._clock()
+            next_attempt_at = now + timedelta(
+                seconds=self._policy.backoff.delay(failures, retry_after=retry_after)
+            )
+            if grant is not None and grant.refresh_started_at is not None:
+                # The stored refresh token may have reached Xero: resending it works only inside
+                # the grace, so the backoff must not push the next try past it (Retry-After may).
+                last_chance = grant.refresh_started_at + self._policy.grace - GRACE_LAST_TRY_LEAD
+                floor = now + timedelta(seconds=retry_after or 0)
+                if now < last_chance < next_attempt_at:
+                    next_attempt_at = max(last_chance, floor)
             await grant_refresh.record_failure(
                 session,
                 grant_id,
                 generation,
                 error=f"{type(exc).__name__}: {exc.detail}",
-                next_attempt_at=self._clock() + timedelta(seconds=delay),
+                next_attempt_at=next_attempt_at,
             )
             await session.commit()
+        delay = (next_attempt_at - now).total_seconds()
         log.warning("refresh of grant %s failed (%s); next try in %.0fs", grant_id, exc.code, delay)
 
 

@@ -78,23 +78,26 @@ class TokenService:
         )
         self._inflight: dict[str, asyncio.Task[TokenSet]] = {}
 
-    async def access_token(self, grant_id: str) -> str:
+    async def access_token(self, grant_id: str, *, mark_used: bool = True) -> str:
         """A valid access token for ``grant_id``, refreshed first if it expires within the margin.
 
-        Marks the grant as used (it becomes "in use" for the refresh-ahead cron). Raises
-        ``GrantNeedsReauth``/``GrantShredded``/``GrantNotFound`` when the grant cannot give out
-        tokens, and ``TransientError`` when Xero cannot be reached and the stored token is
+        Marks the grant as used (it becomes "in use" for the refresh-ahead cron) unless
+        ``mark_used`` is False: housekeeping calls (the ``/connections`` check after a scheduled
+        refresh) must not make an idle grant look busy, or it would be refreshed ahead forever.
+        Raises ``GrantNeedsReauth``/``GrantShredded``/``GrantNotFound`` when the grant cannot give
+        out tokens, and ``TransientError`` when Xero cannot be reached and the stored token is
         about to expire.
         """
-        return (await self.token_set(grant_id)).access_token
+        return (await self.token_set(grant_id, mark_used=mark_used)).access_token
 
-    async def token_set(self, grant_id: str) -> TokenSet:
+    async def token_set(self, grant_id: str, *, mark_used: bool = True) -> TokenSet:
         """Like ``access_token`` but the whole set (the id token, scopes and expiry)."""
         now = self._clock()
         async with self._sessions() as session:
             grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
-            await grant_refresh.touch_used(session, grant_id, now, every=USED_RESOLUTION)
-            await session.commit()
+            if mark_used:
+                await grant_refresh.touch_used(session, grant_id, now, every=USED_RESOLUTION)
+                await session.commit()
             tokens = open_tokens(self._vault, grant)
             due = is_due(grant, now, self.policy, keepalive=False)
         if not due:
