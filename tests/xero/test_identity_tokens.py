@@ -6,6 +6,7 @@ import base64
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from tests.fake_xero import ENDPOINTS, FakeXero, Tenant
@@ -151,3 +152,21 @@ async def test_revoke_failures_are_unavailable(
     fake_xero.fail_revoke = failure
     with pytest.raises(XeroUnavailable):
         await identity.revoke("some-refresh-token")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"access_token": "a", "expires_in": 1800, "token_type": "Bearer"},
+        {"access_token": "a", "refresh_token": "r", "expires_in": "soon", "token_type": "Bearer"},
+    ],
+    ids=["without-refresh-token", "expires-in-not-a-number"],
+)
+async def test_a_malformed_refresh_answer_is_unavailable(
+    identity: XeroIdentity, fake_xero: FakeXero, body: dict[str, object]
+) -> None:
+    code, verifier = await _code(identity, fake_xero)
+    tokens = await identity.exchange_code(code=code, code_verifier=verifier, redirect_uri=REDIRECT)
+    fake_xero.fail_token = httpx.Response(200, json=body)
+    with pytest.raises(XeroUnavailable):
+        await identity.refresh(tokens.refresh_token)

@@ -155,6 +155,14 @@ def _unreadable(what: str, exc: Exception) -> XeroUnavailable:
     return XeroUnavailable(f"Xero's {what} gave an unreadable answer ({type(exc).__name__})")
 
 
+def _token_set(data: dict[str, Any], asked_at: datetime) -> TokenSet:
+    """A 2xx token answer as a TokenSet; one missing or mistyped field makes it unreadable."""
+    try:
+        return TokenSet.from_token_response(data, now=asked_at)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _unreadable("token endpoint", exc) from exc
+
+
 def _has_oauth_error(response: httpx.Response) -> bool:
     try:
         body = response.json()
@@ -174,6 +182,22 @@ def _check_token_response(response: httpx.Response) -> httpx.Response:
         raise httpx.HTTPStatusError(
             f"token endpoint answered HTTP {status}", request=response.request, response=response
         )
+    return response
+
+
+def _check_refresh_response(response: httpx.Response) -> httpx.Response:
+    """A refresh answer must carry the new refresh token itself.
+
+    authlib quietly keeps the token it sent when an answer has none; Xero rotates on every
+    refresh, so storing the sent token would lose the grant once its grace ran out.
+    """
+    if response.status_code < 300:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None  # authlib's parse fails on it and is classified as unreadable
+        if isinstance(body, dict) and not isinstance(body.get("refresh_token"), str):
+            raise ValueError("a refresh answer without a refresh_token")
     return response
 
 
@@ -202,6 +226,7 @@ class XeroIdentity:
         )
         self._oauth.register_compliance_hook("access_token_response", _check_token_response)
         self._oauth.register_compliance_hook("refresh_token_response", _check_token_response)
+        self._oauth.register_compliance_hook("refresh_token_response", _check_refresh_response)
         self._discovery: dict[str, Any] | None = None
         self._discovery_at = 0.0
         self._jwks: KeySet | None = None
@@ -256,10 +281,7 @@ class XeroIdentity:
                 code_verifier=code_verifier,
             )
         )
-        try:
-            return TokenSet.from_token_response(data, now=asked_at)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _unreadable("token endpoint", exc) from exc
+        return _token_set(data, asked_at)
 
     async def refresh(self, refresh_token: str) -> TokenSet:
         """Refresh; the answer carries a NEW refresh token (the old one lives on for the grace)."""
@@ -267,7 +289,7 @@ class XeroIdentity:
         data = await self._token_call(
             lambda: self._oauth.refresh_token(self.endpoints.token_url, refresh_token=refresh_token)
         )
-        return TokenSet.from_token_response(data, now=asked_at)
+        return _token_set(data, asked_at)
 
     async def revoke(self, refresh_token: str) -> None:
         """Revoke a refresh token (and with it every connection of that consent).
