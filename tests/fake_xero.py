@@ -1,9 +1,11 @@
 """A small fake of Xero's identity service and ``/connections``, mounted on respx.
 
 Only Xero's HTTP boundary is faked: discovery, JWKS, token (authorization_code with PKCE S256 and
-refresh_token), revocation, and ``GET``/``DELETE /connections``. Its RSA signing key is made per
-test. A test plays the user's part with ``consent(authorize_url, tenants)``, which returns the code
-Xero would redirect back with. Failures are switched on with the ``fail_*`` attributes.
+refresh_token), revocation, and ``GET``/``DELETE /connections``. As at Xero, a connection is per
+(user, organisation) and outlives consents: a later consent re-stamps it with its auth event. Its
+RSA signing key is made per test. A test plays the user's part with
+``consent(authorize_url, tenants)``, which returns the code Xero would redirect back with.
+Failures are switched on with the ``fail_*`` attributes.
 """
 
 from __future__ import annotations
@@ -130,6 +132,10 @@ class FakeXero:
             if item["tenantId"] == tenant_id:
                 del self.connections[connection_id]
 
+    def refuse_access_tokens(self) -> None:
+        """Xero answers 401 to every access token issued so far (refresh tokens still work)."""
+        self.access_tokens.clear()
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any], key: RSAKey | None = None) -> str:
@@ -184,7 +190,12 @@ class FakeXero:
     def _connect(self, consent: _Consent) -> None:
         for tenant in consent.tenants:
             existing = next(
-                (c for c in self.connections.values() if c["tenantId"] == tenant.tenant_id), None
+                (
+                    c
+                    for c in self.connections.values()
+                    if (c["tenantId"], c["userId"]) == (tenant.tenant_id, consent.user_id)
+                ),
+                None,
             )
             item = existing or {"id": str(uuid.uuid4()), "tenantId": tenant.tenant_id}
             item.update(
@@ -259,8 +270,11 @@ class FakeXero:
         consent = self.refresh_tokens.get(token)
         if consent is not None:
             consent.revoked = True
+            # As at Xero: every organisation the consent covered loses the user's connection,
+            # also where a later consent of the same user re-stamped it.
+            covered = {tenant.tenant_id for tenant in consent.tenants}
             for connection_id, item in list(self.connections.items()):
-                if item["authEventId"] == consent.auth_event_id:
+                if item["userId"] == consent.user_id and item["tenantId"] in covered:
                     del self.connections[connection_id]
         return httpx.Response(200)
 

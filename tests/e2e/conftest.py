@@ -52,8 +52,17 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def connector(dev: DevInstance, http: httpx.AsyncClient) -> Connector:
-    return Connector(dev.base, dev.api_key, http)
+async def connector(dev: DevInstance, http: httpx.AsyncClient) -> AsyncIterator[Connector]:
+    """The connector's API; what the test left connected is disconnected when it ends.
+
+    The tests share one ``dev`` (and its database) but reset the sandbox: a sandbox user's
+    connection left live by an earlier test would count, for the connector, as that Xero user
+    still connected elsewhere (no revocation) or even as the same Xero connection (ids repeat
+    after a reset, so no delete at Xero).
+    """
+    client = Connector(dev.base, dev.api_key, http)
+    yield client
+    await client.disconnect_all()
 
 
 @pytest.fixture

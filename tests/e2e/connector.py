@@ -6,7 +6,7 @@ tests assert on status codes and bodies themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ class Connector:
     base: str
     api_key: str
     http: httpx.AsyncClient
+    workspaces: set[str] = field(default_factory=set)  # every workspace a test connected into
 
     @property
     def _auth(self) -> dict[str, str]:
@@ -31,6 +32,7 @@ class Connector:
 
     async def connect(self, workspace_id: str, return_url: str | None = RETURN_URL) -> str:
         """``POST /v1/connect``: the authorize URL to send the user to."""
+        self.workspaces.add(workspace_id)
         body: dict[str, str] = {"workspace_id": workspace_id}
         if return_url is not None:
             body["return_url"] = return_url
@@ -66,6 +68,14 @@ class Connector:
         return await self.http.delete(
             f"{self.base}/v1/connections/{connection_id}", headers=self._auth
         )
+
+    async def disconnect_all(self) -> None:
+        """Disconnect every connection still live in the workspaces this client connected into."""
+        for workspace_id in sorted(self.workspaces):
+            for item in await self.connections(workspace_id):
+                if item["status"] != "disconnected":
+                    answer = await self.disconnect(item["id"])
+                    assert answer.status_code == 204, answer.text
 
 
 @dataclass
