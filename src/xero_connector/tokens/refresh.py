@@ -22,6 +22,7 @@ token, and the backoff never schedules that resend after the grace has run out.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,11 +80,17 @@ class RefreshRequest:
 
     ``expected_generation``: a scheduled job's generation; if the row has moved past it, the job's
     work was done by someone else. ``keepalive``: also refresh a grant whose token is fresh but
-    that was not refreshed for the keep-alive age.
+    that was not refreshed for the keep-alive age. ``refused_access_token``: Xero answered 401 to
+    this access token; refresh while it is still the stored one, however fresh it looks.
     """
 
     expected_generation: int | None = None
     keepalive: bool = False
+    refused_access_token: str | None = field(default=None, repr=False)
+
+    def refuses(self, tokens: TokenSet) -> bool:
+        refused = self.refused_access_token
+        return refused is not None and hmac.compare_digest(refused, tokens.access_token)
 
 
 def ensure_usable(grant: XeroGrant | None, grant_id: str) -> XeroGrant:
@@ -143,7 +150,8 @@ class GrantRefresher:
                     request.expected_generation is not None
                     and generation != request.expected_generation
                 )
-                if moved_on or not is_due(grant, now, self._policy, keepalive=request.keepalive):
+                due = is_due(grant, now, self._policy, keepalive=request.keepalive)
+                if moved_on or not (due or request.refuses(tokens)):
                     return tokens
                 resumed = grant.refresh_started_at is not None
                 started_at = grant.refresh_started_at or now

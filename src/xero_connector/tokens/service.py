@@ -109,17 +109,40 @@ class TokenService:
                 return tokens
             raise
 
+    async def refreshed_access_token(self, grant_id: str, *, refused: str) -> str:
+        """An access token in place of ``refused``, which Xero answered 401 to.
+
+        Refreshes unless someone already replaced the refused token (then that one is returned);
+        raises like ``access_token``.
+        """
+        return (await self.refresh(grant_id, refused_access_token=refused)).access_token
+
     async def refresh(
-        self, grant_id: str, *, expected_generation: int | None = None, keepalive: bool = False
+        self,
+        grant_id: str,
+        *,
+        expected_generation: int | None = None,
+        keepalive: bool = False,
+        refused_access_token: str | None = None,
     ) -> TokenSet:
         """Refresh if due, sharing an in-flight refresh of the same grant in this process.
 
         With ``expected_generation`` (scheduled jobs) nothing is sent if the grant has moved past
-        it. Returns the fresh (or already fresh) token set.
+        it. With ``refused_access_token`` the refresh is due while that token is still stored.
+        Returns the fresh (or already fresh) token set.
         """
         task = self._inflight.get(grant_id)
+        if task is not None and refused_access_token is not None:
+            shared = await asyncio.shield(task)
+            if shared.access_token != refused_access_token:
+                return shared
+            task = None  # it kept the refused token: our own refresh queues behind its lock
         if task is None:
-            request = RefreshRequest(expected_generation=expected_generation, keepalive=keepalive)
+            request = RefreshRequest(
+                expected_generation=expected_generation,
+                keepalive=keepalive,
+                refused_access_token=refused_access_token,
+            )
             task = asyncio.create_task(self._refresher.refresh(grant_id, request))
             self._inflight[grant_id] = task
             task.add_done_callback(lambda done: self._forget(grant_id, done))
