@@ -100,9 +100,7 @@ async def test_a_request_that_rolls_back_enqueues_nothing(
     async def fail_after_the_xero_call(*args: Any, **kwargs: Any) -> bool:
         raise ServiceUnavailable("the database went away")
 
-    monkeypatch.setattr(
-        "xero_connector.connections.service.grant_has_live_connections", fail_after_the_xero_call
-    )
+    monkeypatch.setattr("xero_connector.connections.service.grant_fate", fail_after_the_xero_call)
     assert (await _delete(browser, first)).status_code == 503
     assert recorder.jobs == []
 

@@ -50,7 +50,11 @@ async def disconnect_connection(
     disconnector: DisconnectorDep,
     request: Request,
 ) -> Response:
-    """Disconnect at Xero and forget the tokens; 204 also when already disconnected."""
+    """Disconnect at Xero and forget the tokens; 204 also when already disconnected.
+
+    A Xero connection another workspace still uses stays at Xero, and a consent whose Xero user
+    is still connected elsewhere is destroyed here without being revoked at Xero.
+    """
     caller.require(Action.DISCONNECT)
     await disconnector.disconnect(
         session,

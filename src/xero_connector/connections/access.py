@@ -1,4 +1,4 @@
-"""What disconnecting needs from the token layer (``tokens.TokenService`` provides it)."""
+"""What disconnecting needs from the token layer and from Xero's ``/connections``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ class GrantTokens(Protocol):
         """A usable access token for ``grant_id``."""
         ...
 
+    async def refreshed_access_token(self, grant_id: str, *, refused: str) -> str:
+        """An access token other than ``refused`` (Xero answered 401 to it)."""
+        ...
+
     async def forget_grant(self, grant_id: str, *, revoke: bool) -> None:
         """Revoke at Xero (when ``revoke``) and crypto-shred; a failure leaves the grant as is."""
         ...
+
+
+class ConnectionDeleter(Protocol):
+    """Xero's ``DELETE /connections/{id}`` (``xero.identity.XeroIdentity``)."""
+
+    async def delete_connection(self, access_token: str, connection_id: str) -> None: ...

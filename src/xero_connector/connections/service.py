@@ -2,12 +2,15 @@
 
 Disconnect, in this order:
 1. the connection is marked ``disconnected`` and that is committed at once (it stays readable);
-2. Xero's ``DELETE /connections/{xero connection id}`` is attempted with a fresh access token; a
-   404 counts as done; any failure leaves ``remote_delete_due_at`` set for a job to retry;
-3. only when no live connection uses the grant any more is its refresh token revoked and its
-   ciphertext and data key destroyed (the token layer's ``forget_grant``, under the grant's
-   refresh lock); a failed revocation sets ``revocation_due_at`` and keeps the ciphertext until
-   a job revokes it.
+2. Xero's ``DELETE /connections/{xero connection id}`` is attempted with a fresh access token (a
+   refused one is refreshed once); a 404 counts as done; any failure leaves
+   ``remote_delete_due_at`` set for a job to retry. It is NOT sent while another live connection
+   (another workspace's) names the same Xero connection: that is audited and nothing stays owed;
+3. only when no live connection uses the grant any more is the grant forgotten
+   (``connections.forget``): its refresh token revoked and its ciphertext and data key destroyed
+   (the token layer's ``forget_grant``, under the grant's refresh lock) or, while the same Xero
+   user has a live connection on another grant, destroyed locally without revoking. A failed
+   revocation sets ``revocation_due_at`` and keeps the ciphertext until a job revokes it.
 
 Owed work is reported to ``owed`` (when given), which enqueues its retry job once the request's
 transaction commits; the sweeper re-enqueues from the rows whatever is still owed.
@@ -21,21 +24,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xero_connector.connections.access import GrantTokens
+from xero_connector.connections.access import ConnectionDeleter, GrantTokens
+from xero_connector.connections.forget import GrantFate, audit_local_shred, grant_fate
 from xero_connector.connections.owed import OwedWork
 from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
+from xero_connector.connections.remote_delete import delete_at_xero, skip_if_shared
 from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections as repo
 from xero_connector.db.repos.audit import record_audit
-from xero_connector.db.repos.grants import (
-    get_grant,
-    grant_has_live_connections,
-    mark_revocation_due,
-)
+from xero_connector.db.repos.grants import get_grant, mark_revocation_due
 from xero_connector.errors import AppError, NotFound
 from xero_connector.logging import get_logger
 from xero_connector.vault import VaultError
-from xero_connector.xero.identity import XeroIdentity
 
 log = get_logger(__name__)
 
@@ -70,7 +70,7 @@ async def get_connection(
 class Disconnector:
     """Disconnects connections at Xero and forgets tokens nothing uses any more."""
 
-    identity: XeroIdentity
+    identity: ConnectionDeleter
     tokens: GrantTokens
     owed: OwedWork | None = None
 
@@ -108,14 +108,29 @@ class Disconnector:
         await session.commit()
         if already:
             return
-        await self._delete_at_xero(session, connection)
-        if not await grant_has_live_connections(session, connection.grant_id):
+        await self._delete_at_xero(session, connection, actor=actor, source=source)
+        fate = await grant_fate(session, connection.grant_id)
+        if fate is GrantFate.REVOKE:
             await self._revoke_and_shred(session, connection, actor=actor, source=source)
+        elif fate is GrantFate.SHRED:
+            await self.tokens.forget_grant(connection.grant_id, revoke=False)
+            await audit_local_shred(
+                session,
+                connection.grant_id,
+                workspace_id=connection.workspace_id,
+                actor=actor,
+                source=source,
+            )
 
-    async def _delete_at_xero(self, session: AsyncSession, connection: Connection) -> None:
+    async def _delete_at_xero(
+        self, session: AsyncSession, connection: Connection, *, actor: str, source: str | None
+    ) -> None:
+        now = datetime.now(UTC)
+        if await skip_if_shared(session, connection, at=now, actor=actor, source=source):
+            await session.commit()
+            return
         try:
-            access_token = await self.tokens.access_token(connection.grant_id)
-            await self.identity.delete_connection(access_token, connection.xero_connection_id)
+            await delete_at_xero(self.tokens, self.identity, connection)
         except (AppError, VaultError) as exc:
             log.warning(
                 "remote_disconnect_owed", connection_id=connection.id, error=type(exc).__name__

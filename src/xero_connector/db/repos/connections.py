@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import Connection
+from xero_connector.db.repos.grants import LIVE_CONNECTION_STATUSES
 
 
 async def add_connection(session: AsyncSession, connection: Connection) -> Connection:
@@ -62,3 +63,30 @@ async def list_connections(
 async def connections_of_grant(session: AsyncSession, grant_id: str) -> Sequence[Connection]:
     result = await session.execute(select(Connection).where(Connection.grant_id == grant_id))
     return result.scalars().all()
+
+
+async def xero_connection_shared(session: AsyncSession, connection: Connection) -> bool:
+    """True while another live connection row carries the same Xero connection id.
+
+    Xero keeps one connection per (user, app, organisation): when one Xero user connects the
+    same organisation into two workspaces, both rows name the same Xero connection, and deleting
+    it at Xero for one would cut off the other.
+    """
+    query = select(
+        exists().where(
+            Connection.xero_connection_id == connection.xero_connection_id,
+            Connection.id != connection.id,
+            Connection.status.in_(LIVE_CONNECTION_STATUSES),
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def grant_has_owed_remote_deletes(session: AsyncSession, grant_id: str) -> bool:
+    """True while a connection of this grant still owes Xero its ``DELETE /connections``."""
+    query = select(
+        exists().where(
+            Connection.grant_id == grant_id, Connection.remote_delete_due_at.is_not(None)
+        )
+    )
+    return bool(await session.scalar(query))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from xero_connector.db.models import Connection, XeroGrant
 
@@ -30,6 +31,36 @@ async def grant_has_live_connections(session: AsyncSession, grant_id: str) -> bo
             Connection.grant_id == grant_id,
             Connection.status.in_(LIVE_CONNECTION_STATUSES),
         )
+    )
+    return bool(await session.scalar(query))
+
+
+async def same_user_live_elsewhere(session: AsyncSession, grant: XeroGrant) -> bool:
+    """True while a live connection on ANOTHER grant belongs to the same Xero user.
+
+    Revoking a refresh token removes, at Xero, the connections of every organisation its consent
+    covered, including ones a later consent of the same user re-used (Xero keeps one connection
+    per user, app and organisation). Such a grant must be destroyed locally, never revoked.
+    A grant without a known Xero user still counts a live row on another grant that names one of
+    its own Xero connections.
+    """
+    other_grant = aliased(XeroGrant)
+    own_xero_connections = select(Connection.xero_connection_id).where(
+        Connection.grant_id == grant.id
+    )
+    same_user = (
+        other_grant.xero_user_id == grant.xero_user_id
+        if grant.xero_user_id is not None
+        else false()
+    )
+    query = select(
+        exists()
+        .where(
+            Connection.grant_id == other_grant.id,
+            Connection.grant_id != grant.id,
+            Connection.status.in_(LIVE_CONNECTION_STATUSES),
+        )
+        .where(or_(same_user, Connection.xero_connection_id.in_(own_xero_connections)))
     )
     return bool(await session.scalar(query))
 
