@@ -64,7 +64,7 @@ class XeroGrant(TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
-    xero_user_id: Mapped[str | None] = mapped_column(String(64))
+    xero_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
     auth_event_id: Mapped[str | None] = mapped_column(String(64))
     # Envelope holding the token set (access, refresh and id token, expiry, scopes).
     token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -94,7 +94,7 @@ class Connection(TimestampMixin, Base):
     workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
     grant_id: Mapped[str] = mapped_column(ForeignKey("xero_grants.id"), index=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
-    xero_connection_id: Mapped[str] = mapped_column(String(64))
+    xero_connection_id: Mapped[str] = mapped_column(String(64), index=True)
     auth_event_id: Mapped[str | None] = mapped_column(String(64))
     tenant_name: Mapped[str | None] = mapped_column(String(255))
     tenant_type: Mapped[str | None] = mapped_column(String(32))
