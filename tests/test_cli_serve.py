@@ -148,6 +148,8 @@ def scale_out_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         ("XERO_CONNECTOR_XERO_CLIENT_ID", None),
         ("XERO_CONNECTOR_XERO_CLIENT_SECRET", "changeme"),
         ("XERO_CONNECTOR_DATABASE_URL", "sqlite+aiosqlite:///./x.db"),
+        ("XERO_CONNECTOR_DATABASE_URL", "changeme"),
+        ("XERO_CONNECTOR_JWT_SECRET", "short"),
     ],
 )
 def test_api_refuses_to_start_naming_the_variable(
@@ -165,6 +167,18 @@ def test_api_refuses_to_start_naming_the_variable(
     assert variable in result.stderr
     if value and variable == "XERO_CONNECTOR_KEYS":
         assert value.split(":")[-1] not in result.stderr
+
+
+def test_api_refuses_both_ways_of_verifying_dashboard_jwts_at_once(
+    scale_out_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XERO_CONNECTOR_JWT_SECRET", "s" * 40)
+    monkeypatch.setenv("XERO_CONNECTOR_JWT_JWKS_URL", "https://platform.example/jwks.json")
+    result = CliRunner().invoke(app, ["api"])
+    assert result.exit_code == 2
+    assert "XERO_CONNECTOR_JWT_SECRET" in result.stderr
+    assert "XERO_CONNECTOR_JWT_JWKS_URL" in result.stderr
+    assert "s" * 40 not in result.stderr
 
 
 def test_api_serves_readiness_on_postgres_and_redis(

@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = Field(
         None, description="HS256 secret (at least 32 bytes) for dashboard JWTs."
     )
-    jwt_jwks_url: str | None = Field(None, description="JWKS URL for dashboard JWTs.")
+    jwt_jwks_url: str | None = Field(
+        None, description="JWKS URL for dashboard JWTs (this or the secret, not both)."
+    )
     jwt_issuer: str | None = Field(None, description="Expected JWT issuer.")
     jwt_audience: str | None = Field(None, description="Expected JWT audience.")
     jwt_workspace_claim: str = Field(
@@ -179,6 +181,10 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
             )
+        if not self.database_url.startswith("postgresql+asyncpg://"):
+            raise ConfigurationError(
+                "XERO_CONNECTOR_DATABASE_URL must be a postgresql+asyncpg:// URL outside dev"
+            )
         self._check_jwt_secret()
 
     def check_for_dev(self) -> None:
@@ -197,3 +203,7 @@ class Settings(BaseSettings):
         jwt_secret = reveal(self.jwt_secret)
         if jwt_secret is not None and len(jwt_secret.encode()) < 32:
             raise ConfigurationError("XERO_CONNECTOR_JWT_SECRET must be at least 32 bytes")
+        if jwt_secret is not None and self.jwt_jwks_url:
+            raise ConfigurationError(
+                "set one of XERO_CONNECTOR_JWT_SECRET and XERO_CONNECTOR_JWT_JWKS_URL, not both"
+            )
