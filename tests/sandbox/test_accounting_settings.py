@@ -104,3 +104,12 @@ async def test_tenant_outside_the_token_is_403(api: Api) -> None:
         "/Accounts", headers={"Authorization": f"Bearer {token}", "xero-tenant-id": UK}
     )
     assert (response.status_code, response.json()["Detail"]) == (403, "AuthenticationUnsuccessful")
+
+
+async def test_the_tenant_header_matches_its_guid_in_any_case(api: Api) -> None:
+    token = api.world.issue_test_token([AU])
+    response = await api.get(
+        "/Accounts", headers={"Authorization": f"Bearer {token}", "xero-tenant-id": AU.upper()}
+    )
+    assert response.status_code == 200
+    assert response.json()["Accounts"]

@@ -229,6 +229,8 @@ class World:
                     "Detail": "TokenExpired: token expired" if record else "TokenInvalid",
                 },
             )
+        # Tenant ids are GUIDs: matched case-insensitively, as the limiter counts them.
+        tenant_id = tenant_id.strip().lower() if tenant_id else None
         if (
             not tenant_id
             or tenant_id not in record.tenant_ids
