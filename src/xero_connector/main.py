@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api import callback, connect, connections, health, me, metrics, syncs
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
@@ -32,6 +32,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(callback.router)
     app.include_router(connections.router)
     app.include_router(me.router)
+    app.include_router(syncs.router)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:

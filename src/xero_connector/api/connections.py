@@ -11,6 +11,7 @@ from xero_connector.api.schemas import ConnectionOut, ConnectionPage
 from xero_connector.api.xero_deps import DisconnectorDep, request_source
 from xero_connector.auth.policy import Action
 from xero_connector.connections import get_connection, list_connections
+from xero_connector.sync.views import last_runs
 
 router = APIRouter(prefix="/v1", tags=["connections"])
 
@@ -27,8 +28,10 @@ async def list_workspace_connections(
     caller.require(Action.READ)
     workspace = caller.workspace_for(workspace_id)
     page = await list_connections(session, workspace_id=workspace, cursor=cursor, limit=limit)
+    runs = await last_runs(session, [row.id for row in page.items])
     return ConnectionPage(
-        items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
+        items=[ConnectionOut.of(row, runs.get(row.id)) for row in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -39,7 +42,8 @@ async def read_connection(
     """One connection (another workspace's: 404)."""
     caller.require(Action.READ)
     row = await get_connection(session, connection_id, visible=caller.can_see)
-    return ConnectionOut.of(row)
+    runs = await last_runs(session, [row.id])
+    return ConnectionOut.of(row, runs.get(row.id))
 
 
 @router.delete("/connections/{connection_id}", status_code=204)

@@ -1,4 +1,4 @@
-"""The seam where a new connection's first sync will be requested."""
+"""The seam where a new connection's first sync is requested."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.sync.requests import request_sync
+
 
 async def after_connected(session: AsyncSession, connection_ids: Sequence[str]) -> None:
     """Called inside the callback's transaction once its connections are written.
 
-    Deliberately a no-op today: the sync issue makes this insert the first ``sync_runs`` row (a
-    row first, in this same transaction) and has the dispatcher enqueue it only after commit.
+    Writes each connection's first ``sync_runs`` row (trigger ``connect``) in this same
+    transaction; its job is enqueued only after the commit. The run pulls the organisation's
+    settings before it pushes anything (it never sends with settings older than the configured
+    maximum age, and a new connection has none), so the first sync follows the first pull.
     """
-    del session, connection_ids
+    for connection_id in connection_ids:
+        await request_sync(session, connection_id, "connect")

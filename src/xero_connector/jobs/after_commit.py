@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -27,6 +28,21 @@ class PendingJob:
     job: str
     args: tuple[JobArg, ...]
     job_id: str
+    defer_until: datetime | None = None
+
+
+SESSION_KEY = "after_commit_jobs"
+
+
+def jobs_of(session: AsyncSession) -> AfterCommitJobs | None:
+    """The ``AfterCommitJobs`` a composition root attached to ``session`` (None if none)."""
+    jobs = session.info.get(SESSION_KEY)
+    return jobs if isinstance(jobs, AfterCommitJobs) else None
+
+
+def attach(session: AsyncSession, jobs: AfterCommitJobs | None) -> None:
+    """Make ``jobs`` what :func:`jobs_of` finds on ``session``."""
+    session.info[SESSION_KEY] = jobs
 
 
 class AfterCommitJobs:
@@ -46,8 +62,10 @@ class AfterCommitJobs:
         event.listen(self._sync_session, "after_commit", self._on_commit)
         event.listen(self._sync_session, "after_rollback", self._on_rollback)
 
-    def add(self, job: str, *args: JobArg, job_id: str) -> None:
-        self._pending.append(PendingJob(job, args, job_id))
+    def add(
+        self, job: str, *args: JobArg, job_id: str, defer_until: datetime | None = None
+    ) -> None:
+        self._pending.append(PendingJob(job, args, job_id, defer_until))
 
     def _on_commit(self, _session: Session) -> None:
         self._committed.extend(self._pending)
@@ -63,7 +81,10 @@ class AfterCommitJobs:
         for pending in jobs:
             try:
                 if await self._dispatcher.enqueue(
-                    pending.job, *pending.args, job_id=pending.job_id
+                    pending.job,
+                    *pending.args,
+                    job_id=pending.job_id,
+                    defer_until=pending.defer_until,
                 ):
                     enqueued += 1
             except Exception:

@@ -15,6 +15,7 @@ DELETE_REMOTE_CONNECTION = "delete_remote_connection"
 REVOKE_GRANT = "revoke_grant"
 SWEEP = "sweep"
 CHECK_CONNECTIONS = "check_connections"
+SYNC_RUN = "sync_run"
 
 
 def _stamp(at: datetime) -> int:
@@ -35,3 +36,8 @@ def revoke_job_id(grant_id: str, due_at: datetime) -> str:
 
 def check_connections_job_id(grant_id: str, generation: int) -> str:
     return f"check-connections:{grant_id}:g{generation}"
+
+
+def sync_job_id(run_id: str, step: int) -> str:
+    """Slice ``step`` of sync run ``run_id`` (each slice enqueues the next step)."""
+    return f"sync:{run_id}:s{step}"
