@@ -1,7 +1,7 @@
 """Sync runs (one active per connection) and sync batches (written before they are sent).
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 Create Date: 2026-12-01 19:57:35.814694
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import xero_connector.db.base
 
 revision: str = "0007"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
