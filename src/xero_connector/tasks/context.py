@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.sync.engine import SyncEngine
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.identity import TenantConnection
 
@@ -36,6 +37,10 @@ class TaskResources:
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
+    # The sync engine (None where no Xero API client is configured).
+    sync: SyncEngine | None = None
+    # A connection with blocked records gets a scheduled run when its last run is older.
+    sync_blocked_recheck: timedelta = timedelta(seconds=900)
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:

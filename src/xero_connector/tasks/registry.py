@@ -10,6 +10,7 @@ from xero_connector.jobs import ids
 from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.sweep import sweep
+from xero_connector.tasks.sync import sync_run
 
 TaskFunction = Callable[..., Awaitable[Any]]
 
@@ -18,6 +19,7 @@ TASKS: dict[str, TaskFunction] = {
     ids.DELETE_REMOTE_CONNECTION: delete_remote_connection,
     ids.REVOKE_GRANT: revoke_grant,
     ids.CHECK_CONNECTIONS: check_connections,
+    ids.SYNC_RUN: sync_run,
     ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
 }
 
