@@ -95,7 +95,8 @@ class FakeOrg(TenantPort):
                         "error",
                         None,
                         [
-                            f"The contact name {element['Name']} is already assigned to another contact."
+                            f"The contact name {element['Name']} is already assigned to "
+                            "another contact."
                         ],
                     )
         new = str(uuid.uuid4())
@@ -137,7 +138,10 @@ class FakeTranslations:
     async def load(self, session: AsyncSession, connection_id: str) -> Translate:
         unmapped = set(self.unmapped)
 
-        def translate(record: Record, contacts: Mapping[str, str]) -> dict[str, Any] | Blocked:
+        def translate(
+            record: Record, contact_xero_ids: Mapping[str, str]
+        ) -> dict[str, Any] | Blocked:
+            contacts = contact_xero_ids
             payload = record.payload
             if record.kind == "contact":
                 return {"Name": payload["name"]}
