@@ -9,8 +9,19 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me, metrics, syncs
+from xero_connector.api import (
+    callback,
+    connect,
+    connections,
+    health,
+    ingest,
+    me,
+    metrics,
+    records,
+    syncs,
+)
 from xero_connector.api.caller_first import install_caller_first
+from xero_connector.api.idempotency import IdempotencyMiddleware
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.problems import install_problem_handlers
@@ -32,6 +43,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(callback.router)
     app.include_router(connections.router)
     app.include_router(me.router)
+    app.include_router(ingest.router)
+    app.include_router(records.router)
     app.include_router(syncs.router)
 
 
@@ -66,12 +79,14 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.state.context = context
     install_problem_handlers(app)
     install_caller_first(app)
+    # Inside CORS and metrics: a replayed answer is counted and gets CORS headers like any other.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After"],
+        expose_headers=["Retry-After", "Idempotent-Replayed"],
         max_age=600,
     )
     # Outermost of ours: sees the final status, CORS preflights and problem responses included.

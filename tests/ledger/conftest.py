@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from tests.ledger.api_support import ledger_api
 from xero_connector.db.engine import make_engine, make_session_factory
 
 
@@ -25,3 +26,6 @@ async def any_session(
     async with make_session_factory(engine)() as sqlite_session:
         yield sqlite_session
     await engine.dispose()
+
+
+__all__ = ["any_session", "ledger_api"]

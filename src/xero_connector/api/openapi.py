@@ -11,7 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
+from xero_connector.api.ledger_schemas import ITEM_MODELS
 from xero_connector.api.problems import PROBLEM_JSON, PROBLEM_SCHEMA
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -39,6 +41,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
+    # Ingestion bodies validate each item on its own, so FastAPI never sees the item models.
+    _, item_schemas = models_json_schema(
+        [(model, "validation") for model in ITEM_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas.update(item_schemas.get("$defs", {}))
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
