@@ -9,7 +9,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api import (
+    callback,
+    connect,
+    connections,
+    health,
+    mappings,
+    me,
+    metrics,
+)
+from xero_connector.api import settings as settings_routes
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
@@ -31,6 +40,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(connect.router)
     app.include_router(callback.router)
     app.include_router(connections.router)
+    app.include_router(settings_routes.router)
+    app.include_router(mappings.router)
     app.include_router(me.router)
 
 

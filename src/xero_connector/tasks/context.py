@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.mappings.pull import SettingsApiFactory
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.identity import TenantConnection
 
@@ -36,6 +37,10 @@ class TaskResources:
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
+    # The Xero accounting reads of a connection's tenant (None: no Xero client configured).
+    settings_api: SettingsApiFactory | None = None
+    # The settings cron pulls changes of connections last pulled longer ago than this.
+    settings_pull_interval: timedelta = timedelta(hours=6)
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:
