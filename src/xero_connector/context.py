@@ -23,6 +23,7 @@ from xero_connector.jobs.runtime import app_dispatcher, xero_services
 from xero_connector.settings import Settings
 from xero_connector.tokens.service import TokenService
 from xero_connector.vault import Vault
+from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroIdentity
 
 
@@ -49,6 +50,8 @@ class AppContext:
     state_ttl_seconds: int = 600
     # The token layer's TokenService (None without Xero credentials or keyring).
     token_service: TokenService | None = None
+    # The Accounting API client and its rate limiter (None exactly when token_service is).
+    xero_api: XeroApiClient | None = None
     # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
     # (None: no jobs, e.g. no Xero credentials in dev).
     dispatcher: Dispatcher | None = None
@@ -68,6 +71,8 @@ class AppContext:
             await self.in_process_runner.stop()
         if self.token_service is not None:
             await self.token_service.drain()
+        if self.xero_api is not None:
+            await self.xero_api.aclose()
         if self.xero_identity is not None:
             await self.xero_identity.aclose()
         await self.http.aclose()
@@ -115,6 +120,7 @@ def build_context(settings: Settings) -> AppContext:
         xero_scopes=tuple(settings.scopes),
         state_ttl_seconds=settings.state_ttl_seconds,
         token_service=services.tokens,
+        xero_api=services.api,
         dispatcher=app_dispatcher(
             settings, redis=redis, session_factory=session_factory, services=services
         ),

@@ -26,7 +26,10 @@ from xero_connector.tokens.locks import GrantLocks, LocalGrantLocks, PgAdvisoryG
 from xero_connector.tokens.refresh import RefreshPolicy
 from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
+from xero_connector.xero.tenant_status import TenantStatus
 
 
 def refresh_policy(settings: Settings) -> RefreshPolicy:
@@ -69,16 +72,53 @@ def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
     return PgAdvisoryGrantLocks(engine, wait_seconds=settings.refresh_lock_wait_seconds)
 
 
+def limit_config(settings: Settings) -> LimitConfig:
+    return LimitConfig(
+        tenant_concurrency=settings.xero_tenant_concurrency,
+        tenant_minute=settings.xero_tenant_minute_limit,
+        tenant_day=settings.xero_tenant_day_limit,
+        app_minute=settings.xero_app_minute_limit,
+        time_scale=settings.xero_limit_time_scale,
+        margin_seconds=settings.xero_limit_margin_seconds,
+        lease_seconds=settings.xero_limit_lease_seconds,
+    )
+
+
+def build_limiter(settings: Settings) -> Limiter:
+    """The rate limiter of this process (in-process state)."""
+    return Limiter(MemoryBackend(limit_config(settings)))
+
+
+def xero_api_client(
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    tokens: TokenService,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> XeroApiClient:
+    """The process's one Accounting API client (its limiter is made here too)."""
+    return XeroApiClient(
+        http=http,
+        tokens=tokens,
+        limiter=build_limiter(settings),
+        status=TenantStatus(session_factory),
+        api_base=settings.xero_api_base,
+        timeout=settings.xero_timeout_seconds,
+    )
+
+
 @dataclass(frozen=True)
 class XeroServices:
-    """The vault, the Xero identity client and the token service; None where not configured.
+    """The vault, the Xero identity client, the token service and the Accounting API client;
+    None where not configured.
 
-    ``tokens`` exists exactly when both ``vault`` and ``identity`` do.
+    ``tokens`` and ``api`` exist exactly when both ``vault`` and ``identity`` do.
     """
 
     vault: Vault | None
     identity: XeroIdentity | None
     tokens: TokenService | None
+    api: XeroApiClient | None = None
 
 
 def xero_services(
@@ -90,16 +130,17 @@ def xero_services(
 ) -> XeroServices:
     vault = vault_for(settings)
     identity = xero_identity(settings, http)
-    tokens = None
-    if vault is not None and identity is not None:
-        tokens = TokenService(
-            session_factory=session_factory,
-            vault=vault,
-            identity=identity,
-            locks=grant_locks(settings, engine),
-            policy=refresh_policy(settings),
-        )
-    return XeroServices(vault, identity, tokens)
+    if vault is None or identity is None:
+        return XeroServices(vault, identity, None)
+    tokens = TokenService(
+        session_factory=session_factory,
+        vault=vault,
+        identity=identity,
+        locks=grant_locks(settings, engine),
+        policy=refresh_policy(settings),
+    )
+    api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    return XeroServices(vault, identity, tokens, api)
 
 
 def task_resources(
@@ -109,11 +150,13 @@ def task_resources(
     session_factory: async_sessionmaker[AsyncSession],
     tokens: TokenService,
     remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
 ) -> TaskResources:
     return TaskResources(
         session_factory=session_factory,
         tokens=tokens,
         remote=remote,
+        xero_api=xero_api,
         dispatcher=dispatcher,
         in_use_window=timedelta(seconds=settings.in_use_window_seconds),
         sweep_limit=settings.sweep_limit,
@@ -126,6 +169,7 @@ def in_process_runner(
     session_factory: async_sessionmaker[AsyncSession],
     tokens: TokenService,
     remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
 ) -> InProcessRunner:
     """``dev``'s dispatcher: the same tasks and crons as the worker, run in this event loop.
 
@@ -135,7 +179,12 @@ def in_process_runner(
         TASKS, crons(settings.sweep_interval_seconds), max_tries=settings.job_max_tries
     )
     runner.ctx["resources"] = task_resources(
-        settings, dispatcher=runner, session_factory=session_factory, tokens=tokens, remote=remote
+        settings,
+        dispatcher=runner,
+        session_factory=session_factory,
+        tokens=tokens,
+        remote=remote,
+        xero_api=xero_api,
     )
     return runner
 
@@ -155,7 +204,11 @@ def app_dispatcher(
     if services.tokens is None or services.identity is None:
         return None
     return in_process_runner(
-        settings, session_factory=session_factory, tokens=services.tokens, remote=services.identity
+        settings,
+        session_factory=session_factory,
+        tokens=services.tokens,
+        remote=services.identity,
+        xero_api=services.api,
     )
 
 
@@ -168,9 +221,12 @@ class WorkerRuntime:
     identity: XeroIdentity
     tokens: TokenService
     resources: TaskResources
+    xero_api: XeroApiClient | None = None
 
     async def aclose(self) -> None:
         await self.tokens.drain()
+        if self.xero_api is not None:
+            await self.xero_api.aclose()
         await self.identity.aclose()
         await self.http.aclose()
         await self.engine.dispose()
@@ -198,5 +254,8 @@ def build_runtime(settings: Settings, dispatcher: Dispatcher) -> WorkerRuntime:
         session_factory=sessions,
         tokens=services.tokens,
         remote=services.identity,
+        xero_api=services.api,
     )
-    return WorkerRuntime(engine, http, services.identity, services.tokens, resources)
+    return WorkerRuntime(
+        engine, http, services.identity, services.tokens, resources, xero_api=services.api
+    )

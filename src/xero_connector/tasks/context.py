@@ -13,6 +13,7 @@ from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.mappings.pull import SettingsApiFactory
 from xero_connector.tokens.service import TokenService
+from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import TenantConnection
 
 
@@ -34,6 +35,8 @@ class TaskResources:
     tokens: TokenService
     remote: RemoteConnections
     dispatcher: Dispatcher
+    # The Accounting API client (every tenant call goes through it and the rate limiter).
+    xero_api: XeroApiClient | None = None
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
