@@ -31,6 +31,7 @@ from xero_connector.mappings.settings_data import (
     parse_tax_rate,
     parse_tracking_category,
 )
+from xero_connector.xero.client import TenantRef, XeroApiClient
 
 NOT_MODIFIED = 304
 
@@ -52,13 +53,22 @@ class SettingsApi(Protocol):
         self,
         resource: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
         if_modified_since: datetime | None = None,
     ) -> SettingsAnswer: ...
 
 
-# Builds the reader of a connection's tenant (its grant and tenant id); made at composition roots.
+# Builds the reader of a connection's tenant (its grant and tenant id).
 SettingsApiFactory = Callable[[Connection], SettingsApi]
+
+
+def tenant_reader(client: XeroApiClient) -> SettingsApiFactory:
+    """Each connection's reads through the process's Accounting API client (and limiter)."""
+
+    def api_for(connection: Connection) -> SettingsApi:
+        return client.tenant(TenantRef.of(connection))
+
+    return api_for
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from xero_connector.xero.values import parse_datetime
 
 # Xero's CanApplyTo* flags, the word the API uses for each, and the account Class it allows.
 APPLY_FLAGS: dict[str, str] = {
@@ -25,8 +26,6 @@ CLASS_WORDS: dict[str, str] = {
     "LIABILITY": "liabilities",
     "EQUITY": "equity",
 }
-
-_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +77,12 @@ class TrackingCategoryData:
 
 
 def xero_datetime(value: object) -> datetime | None:
-    """``/Date(1439434356790+0000)/`` (or an ISO 8601 string) as an aware UTC datetime."""
-    if not isinstance(value, str):
-        return None
-    match = _MS_DATE.match(value)
-    if match is not None:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
+    """``/Date(1439434356790+0000)/`` (or an ISO 8601 string) in UTC; None when unreadable."""
     try:
-        parsed = datetime.fromisoformat(value)
+        moment = parse_datetime(value)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _text(body: Mapping[str, Any], key: str) -> str | None:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
-from xero_connector.mappings.pull import SettingsApiFactory
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import TenantConnection
@@ -40,8 +39,9 @@ class TaskResources:
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
-    # The Xero accounting reads of a connection's tenant (None: no Xero client configured).
-    settings_api: SettingsApiFactory | None = None
+    # A push pulls the settings in full first when the last full pull is older than this
+    # (mappings.freshness.ensure_fresh_settings).
+    settings_max_age: timedelta = timedelta(hours=1)
     # The settings cron pulls changes of connections last pulled longer ago than this.
     settings_pull_interval: timedelta = timedelta(hours=6)
 

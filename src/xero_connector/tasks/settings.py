@@ -14,10 +14,10 @@ from typing import Any
 
 from xero_connector.db.repos import settings_pulls
 from xero_connector.jobs import ids
-from xero_connector.mappings.pull import pull_settings_now
+from xero_connector.mappings.pull import pull_settings_now, tenant_reader
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.errors import GrantUnavailable
-from xero_connector.xero.errors import XeroAuthError, XeroDisconnected
+from xero_connector.xero.errors import XeroAuthFailed, XeroDisconnected
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,12 @@ log = logging.getLogger(__name__)
 async def pull_settings(ctx: dict[str, Any], connection_id: str, mode: str = "full") -> str:
     """Pull the connection's settings (``full``, or ``changes`` since the last answer)."""
     res = resources(ctx)
-    if res.settings_api is None:
+    if res.xero_api is None:
         return "no xero client"
     try:
         result = await pull_settings_now(
             res.session_factory,
-            res.settings_api,
+            tenant_reader(res.xero_api),
             connection_id,
             full=mode == "full",
             clock=res.clock,
@@ -39,7 +39,7 @@ async def pull_settings(ctx: dict[str, Any], connection_id: str, mode: str = "fu
         return exc.code
     except XeroDisconnected:
         return "disconnected"
-    except XeroAuthError:
+    except XeroAuthFailed:
         log.warning("settings pull of connection %s: Xero refused the access token", connection_id)
         return "access_token_refused"
     if result is None:
