@@ -15,11 +15,13 @@ from xero_connector.api import (
     connections,
     health,
     ingest,
+    mappings,
     me,
     metrics,
     records,
     syncs,
 )
+from xero_connector.api import settings as settings_routes
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.idempotency import IdempotencyMiddleware
 from xero_connector.api.metrics import RequestMetricsMiddleware
@@ -42,6 +44,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(connect.router)
     app.include_router(callback.router)
     app.include_router(connections.router)
+    app.include_router(settings_routes.router)
+    app.include_router(mappings.router)
     app.include_router(me.router)
     app.include_router(ingest.router)
     app.include_router(records.router)

@@ -22,6 +22,9 @@ from xero_connector.jobs.dispatch import Dispatcher, JobArg
 
 log = logging.getLogger(__name__)
 
+SESSION_KEY = "after_commit_jobs"
+"""Where a request's session keeps its ``AfterCommitJobs`` (``session.info``)."""
+
 
 @dataclass(frozen=True)
 class PendingJob:
@@ -29,9 +32,6 @@ class PendingJob:
     args: tuple[JobArg, ...]
     job_id: str
     defer_until: datetime | None = None
-
-
-SESSION_KEY = "after_commit_jobs"
 
 
 def jobs_of(session: AsyncSession) -> AfterCommitJobs | None:

@@ -38,6 +38,15 @@ def check_connections_job_id(grant_id: str, generation: int) -> str:
     return f"check-connections:{grant_id}:g{generation}"
 
 
+PULL_SETTINGS = "pull_settings"
+SETTINGS_CRON = "settings_cron"
+
+
+def settings_pull_job_id(connection_id: str, at: datetime, mode: str = "full") -> str:
+    """A requested pull (``at`` = its request time) or a periodic one (``at`` = last pulled)."""
+    return f"settings-pull:{connection_id}:{mode}:{_stamp(at)}"
+
+
 def sync_job_id(run_id: str, step: int) -> str:
     """Slice ``step`` of sync run ``run_id`` (each slice enqueues the next step)."""
     return f"sync:{run_id}:s{step}"

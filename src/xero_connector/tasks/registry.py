@@ -9,6 +9,7 @@ from typing import Any
 from xero_connector.jobs import ids
 from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
+from xero_connector.tasks.settings import pull_settings, settings_cron
 from xero_connector.tasks.sweep import sweep
 from xero_connector.tasks.sync import sync_run
 
@@ -21,6 +22,7 @@ TASKS: dict[str, TaskFunction] = {
     ids.CHECK_CONNECTIONS: check_connections,
     ids.SYNC_RUN: sync_run,
     ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
+    ids.PULL_SETTINGS: pull_settings,
 }
 
 
@@ -34,4 +36,7 @@ class Cron:
 
 
 def crons(sweep_interval_seconds: int) -> list[Cron]:
-    return [Cron(ids.SWEEP, sweep, sweep_interval_seconds)]
+    return [
+        Cron(ids.SWEEP, sweep, sweep_interval_seconds),
+        Cron(ids.SETTINGS_CRON, settings_cron, sweep_interval_seconds),
+    ]
