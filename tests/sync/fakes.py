@@ -11,24 +11,32 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import Record
+from xero_connector.ledger.translate import Blocked, NotSent, XeroPayload
+from xero_connector.ledger.xero_keys import SearchKey
 from xero_connector.sync.keys import RESOURCES
 from xero_connector.sync.port import (
     AnswerLost,
     DailyLimit,
     ElementResult,
     Method,
-    NotSent,
     RunStopped,
     TenantPort,
+    Unsent,
 )
-from xero_connector.sync.translation import Translate
+from xero_connector.sync.translation import Translate, Translated
 
-_CLAUSE = re.compile(r'(\w+)=="((?:[^"\\]|\\.)*)"')
+Resource = Literal["Invoices", "BankTransactions"]
+_CLAUSE = re.compile(r'(\w+)(==|\.Contains\()"((?:[^"\\]|\\.)*)"')
+
+
+def _match(doc: dict[str, Any], field_name: str, op: str, value: str) -> bool:
+    found = str(doc.get(field_name, "")).lower()
+    return found == value if op == "==" else value in found
 
 
 @dataclass
@@ -58,7 +66,7 @@ class FakeOrg(TenantPort):
         self.writes.append((kind, method, len(elements), idempotency_key))
         fault = self.script.pop(0) if self.script else None
         if fault == "unsent":
-            raise NotSent("Xero answered 503", 1.0)
+            raise Unsent("Xero answered 503", 1.0)
         if fault == "day" and self.daily_until is not None:
             raise DailyLimit(self.daily_until)
         if fault == "disconnected":
@@ -109,20 +117,13 @@ class FakeOrg(TenantPort):
         store = self.docs[kind]
         if ids is not None:
             return [store[i] for i in ids if i in store]
-        wanted = [(f, v.replace('\\"', '"').lower()) for f, v in _CLAUSE.findall(where or "")]
-        return [
-            doc
-            for doc in store.values()
-            if any(str(doc.get(f, "")).lower() == v for f, v in wanted)
+        wanted = [
+            (f, op, v.replace('\\"', '"').lower()) for f, op, v in _CLAUSE.findall(where or "")
         ]
+        return [doc for doc in store.values() if any(_match(doc, *w) for w in wanted)]
 
     def count(self, kind: str) -> int:
         return len(self.docs[kind])
-
-
-@dataclass
-class Blocked:
-    reason: str
 
 
 @dataclass
@@ -138,25 +139,40 @@ class FakeTranslations:
     async def load(self, session: AsyncSession, connection_id: str) -> Translate:
         unmapped = set(self.unmapped)
 
-        def translate(
-            record: Record, contact_xero_ids: Mapping[str, str]
-        ) -> dict[str, Any] | Blocked:
-            contacts = contact_xero_ids
+        def translate(record: Record, contact_xero_ids: Mapping[str, str]) -> Translated:
             payload = record.payload
+            key = f"xc-{record.external_id}"
+            method: Method = "POST" if record.xero_id else "PUT"
             if record.kind == "contact":
-                return {"Name": payload["name"]}
-            contact = contacts.get(payload["contact_external_id"])
+                element: dict[str, Any] = {"Name": payload["name"], "ContactNumber": key}
+                if record.xero_id:
+                    element["ContactID"] = record.xero_id
+                return XeroPayload(
+                    "Contacts", method, element, SearchKey("Contacts", "ContactNumber", key, True)
+                )
+            resource: Resource = "Invoices" if record.kind == "invoice" else "BankTransactions"
+            search = SearchKey(resource, "Reference", f"[{key}]", exact=False)
+            id_field = RESOURCES[record.kind][2]
+            if payload.get("status") == "void":
+                if record.xero_id is None:
+                    return NotSent("voided before it reached Xero")
+                return XeroPayload(
+                    resource, "POST", {id_field: record.xero_id, "Status": "VOIDED"}, search
+                )
+            contact = contact_xero_ids.get(payload["contact_external_id"])
             if contact is None:
-                return Blocked(f"waiting for contact '{payload['contact_external_id']}'")
+                ref = payload["contact_external_id"]
+                return Blocked(f"waiting for contact '{ref}'", waiting_for=ref)
             if payload.get("category") in unmapped:
                 return Blocked(f"no mapping for category '{payload['category']}'")
-            body: dict[str, Any] = {
+            element = {
                 "Type": "ACCREC" if record.kind == "invoice" else "RECEIVE",
                 "Contact": {"ContactID": contact},
                 "Total": payload.get("amount", "1.00"),
+                "Reference": f"ref [{key}]",
             }
-            if payload.get("status") == "void":
-                body["Status"] = "VOIDED"
-            return body
+            if record.xero_id:
+                element[id_field] = record.xero_id
+            return XeroPayload(resource, method, element, search)
 
         return translate

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xero_connector.db.base import new_id
 from xero_connector.db.models import Record, SyncBatch
 from xero_connector.db.repos import record_sync, records, sync_batches
-from xero_connector.sync.keys import RESOURCES, lookup_key, with_lookup_key
+from xero_connector.ledger.translate import Blocked, NotSent, XeroPayload
+from xero_connector.sync.keys import RESOURCES
 from xero_connector.sync.port import ElementResult, Method
 from xero_connector.sync.translation import Translate, contact_reference
 
@@ -108,25 +109,21 @@ async def prepare(
         connection_id=connection_id,
         external_ids=[ref for r in claimed if (ref := contact_reference(r)) is not None],
     )
-    groups: dict[Method, list[tuple[Record, dict[str, Any]]]] = {"PUT": [], "POST": []}
+    groups: dict[Method, list[tuple[Record, XeroPayload]]] = {"PUT": [], "POST": []}
     for record in claimed:
-        if record.voided and record.xero_id is None:
+        result = translate(record, contacts)
+        if isinstance(result, NotSent):  # e.g. voided before it ever reached Xero
             await record_sync.settle_synced(
                 session, record.id, batch_id=claim_id, version=record.version, xero_id=None, now=now
             )
             tally.add(kind, "synced")
-            continue
-        result = translate(record, contacts)
-        if not isinstance(result, dict):
+        elif isinstance(result, Blocked):
             await record_sync.settle_blocked(
                 session, record.id, batch_id=claim_id, reason=result.reason, now=now
             )
             tally.add(kind, "blocked")
-            continue
-        payload = with_lookup_key(kind, result, record.external_id)
-        if record.xero_id is not None:
-            payload = {**payload, RESOURCES[kind][2]: record.xero_id}
-        groups["POST" if record.xero_id else "PUT"].append((record, payload))
+        else:
+            groups[result.method].append((record, result))
     prepared: list[Prepared] = []
     for method, members in groups.items():
         if not members:
@@ -150,12 +147,12 @@ async def _write_batch(
     kind: str,
     method: Method,
     batch_id: str,
-    members: list[tuple[Record, dict[str, Any]]],
+    members: list[tuple[Record, XeroPayload]],
     now: datetime,
 ) -> Prepared:
     collection = RESOURCES[kind][1]
     while True:
-        body = encode({collection: [payload for _, payload in members]})
+        body = encode({collection: [payload.element for _, payload in members]})
         if len(body) <= MAX_BODY_BYTES or len(members) == 1:
             break
         keep = len(members) // 2  # too big: the rest go back to pending for a later batch
@@ -163,20 +160,19 @@ async def _write_batch(
             session, batch_id, now=now, record_ids=[r.id for r, _ in members[keep:]]
         )
         members = members[:keep]
-    rows = []
-    for record, payload in members:
-        key = lookup_key(kind, payload)
-        rows.append(
-            {
-                "id": record.id,
-                "v": record.version,
-                "f": key.field if key else None,
-                "k": key.value if key else None,
-                "x": record.xero_id,
-                "void": str(payload.get("Status", "")).upper() in VOID_STATUSES,
-                "type": payload.get("Type"),
-            }
-        )
+    rows = [
+        {
+            "id": record.id,
+            "v": record.version,
+            "f": payload.search.field,
+            "k": payload.search.value,
+            "exact": payload.search.exact,
+            "x": record.xero_id,
+            "void": str(payload.element.get("Status", "")).upper() in VOID_STATUSES,
+            "type": payload.element.get("Type"),
+        }
+        for record, payload in members
+    ]
     body_hash = hashlib.sha256(body).hexdigest()
     batch = SyncBatch(
         id=batch_id,
@@ -191,7 +187,7 @@ async def _write_batch(
         created_at=now,
     )
     await sync_batches.add_batch(session, batch)
-    return Prepared(batch, [payload for _, payload in members])
+    return Prepared(batch, [payload.element for _, payload in members])
 
 
 async def settle_results(

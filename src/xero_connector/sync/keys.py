@@ -1,25 +1,17 @@
-"""The key of ours each document carries where Xero can search for it (reconciliation).
+"""Where each kind lives in Xero, and the ``where`` clause that finds a batch's documents.
 
-A write whose answer was lost is never resent blindly: its records are looked up in Xero by
-this key first. Xero remembers an ``Idempotency-Key`` only minutes, invoice numbers are unique
-only for sales invoices and bank transactions have no natural key, so:
-
-- a contact: ``ContactNumber`` (what the payload carries, else derived from the external id);
-- an invoice: ``InvoiceNumber`` when the payload has one, else ``Reference`` (derived from the
-  external id when the payload has none);
-- a bank transaction: ``Reference`` (the same).
-
-The derived key is the external id itself when it fits Xero's field (50 characters for a
-ContactNumber, 255 for a Reference), else ``xc-`` and 40 hex digits of its sha256.
+The key of ours each document carries (its ``SearchKey``) is chosen by the ledger's translation
+(``ledger.xero_keys``): a contact's ``ContactNumber``, a sales invoice's ``InvoiceNumber``, or
+``[key]`` tagged at the end of a ``Reference`` (a bill's ``InvoiceNumber``). The batch row keeps
+each member's key, so a lost answer is reconciled from the row alone.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-MAX_LENGTH = {"ContactNumber": 50, "InvoiceNumber": 255, "Reference": 255}
+from xero_connector.ledger.xero_keys import SearchKey
 
 RESOURCES = {
     "contact": ("Contacts", "Contacts", "ContactID"),
@@ -29,47 +21,23 @@ RESOURCES = {
 """kind -> (resource path, collection key, id field)."""
 
 
-@dataclass(frozen=True)
-class LookupKey:
-    """Where a record's key of ours sits in its Xero document."""
-
-    field: str
-    value: str
-
-
-def derived_key(external_id: str, field: str) -> str:
-    if len(external_id) <= MAX_LENGTH[field] and external_id.strip() == external_id:
-        return external_id
-    return "xc-" + hashlib.sha256(external_id.encode()).hexdigest()[:40]
+def member_key(kind: str, member: Mapping[str, Any]) -> SearchKey | None:
+    """The search key a batch member was sent with (None when it had none)."""
+    if not member.get("k"):
+        return None
+    return SearchKey(RESOURCES[kind][0], member["f"], member["k"], exact=bool(member["exact"]))
 
 
-def with_lookup_key(kind: str, payload: dict[str, Any], external_id: str) -> dict[str, Any]:
-    """``payload`` carrying its key of ours (unchanged when it already has one)."""
-    field = "ContactNumber" if kind == "contact" else "Reference"
-    if kind == "invoice" and payload.get("InvoiceNumber"):
-        return payload
-    if payload.get(field):
-        return payload
-    return {**payload, field: derived_key(external_id, field)}
+def where_any(keys: list[SearchKey]) -> str:
+    """A Xero ``where`` clause matching a document carrying any of ``keys``."""
+    return " OR ".join(key.where for key in keys)
 
 
-def lookup_key(kind: str, payload: dict[str, Any]) -> LookupKey | None:
-    """The key a payload (after :func:`with_lookup_key`) can be found by in Xero."""
-    fields: tuple[str, ...]
-    if kind == "contact":
-        fields = ("ContactNumber",)
-    elif kind == "invoice":
-        fields = ("InvoiceNumber", "Reference")
-    else:
-        fields = ("Reference",)
-    for field in fields:
-        value = payload.get(field)
-        if isinstance(value, str) and value:
-            return LookupKey(field, value)
-    return None
-
-
-def where_any(field: str, values: list[str]) -> str:
-    """A Xero ``where`` clause matching any of ``values`` in ``field``."""
-    quoted = ['"' + value.replace('"', '\\"') + '"' for value in values]
-    return " OR ".join(f"{field}=={value}" for value in quoted)
+def carries(doc: Mapping[str, Any], key: SearchKey) -> bool:
+    """True when ``doc`` carries ``key`` (case-insensitive, as Xero's filter compares)."""
+    value = doc.get(key.field)
+    if not isinstance(value, str):
+        return False
+    if key.exact:
+        return value.lower() == key.value.lower()
+    return key.value.lower() in value.lower()

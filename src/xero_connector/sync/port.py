@@ -2,7 +2,7 @@
 
 Write failures are sorted by what they mean for the records of the batch:
 
-- ``NotSent``: nothing reached Xero (the limiter would wait, a minute/concurrency 429, 5xx or a
+- ``Unsent``: nothing reached Xero (the limiter would wait, a minute/concurrency 429, 5xx or a
   network failure before the request went out): the records go back to pending and the slice
   stops until ``retry_after`` has passed.
 - ``AnswerLost``: the request may have been applied (timeout after sending, reset, 5xx): the
@@ -36,7 +36,7 @@ class SyncStop(Exception):
     """Base of the write outcomes that are not per-element results."""
 
 
-class NotSent(SyncStop):
+class Unsent(SyncStop):
     def __init__(self, reason: str, retry_after: float) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -86,7 +86,7 @@ class TenantPort(Protocol):
     async def find(
         self, kind: str, *, where: str | None = None, ids: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
-        """Documents matching ``where`` or with these Xero ids (raises ``NotSent`` for a
+        """Documents matching ``where`` or with these Xero ids (raises ``Unsent`` for a
         transient failure, ``DailyLimit`` or ``RunStopped``)."""
         ...
 

@@ -19,11 +19,11 @@ from xero_connector.sync.batches import Prepared, Tally
 from xero_connector.sync.port import (
     AnswerLost,
     DailyLimit,
-    NotSent,
     Rejected,
     RunStopped,
     SyncStop,
     TenantPort,
+    Unsent,
 )
 from xero_connector.sync.translation import Translate
 
@@ -49,7 +49,7 @@ class Stop:
 
     @classmethod
     def of(cls, exc: SyncStop) -> Stop:
-        if isinstance(exc, NotSent):
+        if isinstance(exc, Unsent):
             return cls(exc.reason, retry_after=exc.retry_after)
         if isinstance(exc, DailyLimit):
             return cls(str(exc), until=exc.until)
@@ -130,14 +130,14 @@ class Pusher:
         try:
             wait = await self.tenant.wait_estimate()
             if wait > self.engine.max_limiter_wait:
-                raise NotSent("waiting for the rate limiter", wait)
+                raise Unsent("waiting for the rate limiter", wait)
             results = await self.tenant.write(
                 batch.kind,
                 prepared.elements,
                 method=batch.method,  # type: ignore[arg-type]
                 idempotency_key=batch.idempotency_key,
             )
-        except (NotSent, DailyLimit, RunStopped) as exc:
+        except (Unsent, DailyLimit, RunStopped) as exc:
             self._halt(Stop.of(exc))  # before the records are pending again: no one reclaims them
             await self._release([prepared], str(exc))
             return

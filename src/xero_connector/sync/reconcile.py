@@ -13,7 +13,6 @@ again, so they are pending again; only a void (which Xero refuses to repeat) is 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xero_connector.db.models import SyncBatch
 from xero_connector.db.repos import record_sync, sync_batches
 from xero_connector.sync.batches import VOID_STATUSES, Tally
-from xero_connector.sync.keys import RESOURCES, where_any
+from xero_connector.sync.keys import RESOURCES, carries, member_key, where_any
 from xero_connector.sync.port import TenantPort
 
 NO_KEY = (
@@ -31,33 +30,20 @@ NO_KEY = (
 )
 
 
-async def find_evidence(port: TenantPort, batch: SyncBatch) -> dict[str, list[dict[str, Any]]]:
-    """What Xero holds for the batch's members: documents by lower-cased key (creates) or by
-    lower-cased Xero id (voids)."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    id_field = RESOURCES[batch.kind][2]
+async def find_evidence(port: TenantPort, batch: SyncBatch) -> list[dict[str, Any]]:
+    """What Xero holds for the batch: the documents carrying its members' keys (creates), or
+    the voided documents by Xero id (updates)."""
     if batch.method == "POST":
         ids = [m["x"] for m in batch.members if m["void"] and m["x"]]
-        if ids:
-            for doc in await port.find(batch.kind, ids=ids):
-                found[str(doc.get(id_field, "")).lower()].append(doc)
-        return found
-    by_field: dict[str, list[str]] = defaultdict(list)
-    for member in batch.members:
-        if member["k"]:
-            by_field[member["f"]].append(member["k"])
-    for field, values in by_field.items():
-        for doc in await port.find(batch.kind, where=where_any(field, values)):
-            value = doc.get(field)
-            if isinstance(value, str):
-                found[value.lower()].append(doc)
-    return found
+        return await port.find(batch.kind, ids=ids) if ids else []
+    keys = [key for m in batch.members if (key := member_key(batch.kind, m)) is not None]
+    return await port.find(batch.kind, where=where_any(keys)) if keys else []
 
 
 async def settle_lost(
     session: AsyncSession,
     batch: SyncBatch,
-    evidence: dict[str, list[dict[str, Any]]],
+    evidence: list[dict[str, Any]],
     *,
     now: datetime,
 ) -> tuple[Tally, int]:
@@ -67,21 +53,29 @@ async def settle_lost(
     id_field = RESOURCES[batch.kind][2]
     for member in batch.members:
         if batch.method == "POST":
-            docs = evidence.get(str(member["x"]).lower(), []) if member["void"] else []
-            if any(str(doc.get("Status", "")).upper() in VOID_STATUSES for doc in docs):
+            xero_id = str(member["x"]).lower()
+            voided = [
+                doc
+                for doc in evidence
+                if str(doc.get(id_field, "")).lower() == xero_id
+                and str(doc.get("Status", "")).upper() in VOID_STATUSES
+            ]
+            if member["void"] and voided:
                 if await _synced(session, batch, member, member["x"], now):
                     tally.add(batch.kind, "synced")
             else:
                 resend.append(member["id"])
             continue
-        if not member["k"]:
+        key = member_key(batch.kind, member)
+        if key is None:
             if await _failed(session, batch, member, [NO_KEY], now):
                 tally.add(batch.kind, "failed")
             continue
         docs = [
             doc
-            for doc in evidence.get(member["k"].lower(), [])
-            if member.get("type") is None or doc.get("Type") in (None, member["type"])
+            for doc in evidence
+            if carries(doc, key)
+            and (member.get("type") is None or doc.get("Type") in (None, member["type"]))
         ]
         if len(docs) == 1:
             if await _synced(session, batch, member, str(docs[0].get(id_field)), now):
@@ -91,7 +85,7 @@ async def settle_lost(
         else:
             message = (
                 f"Xero's answer was lost and {len(docs)} documents in Xero carry "
-                f"{member['f']} '{member['k']}': the connector cannot tell which one is this "
+                f"{key.field} '{key.value}': the connector cannot tell which one is this "
                 "record, so it does not send it again. Remove the extra ones in Xero, then retry."
             )
             if await _failed(session, batch, member, [message], now):
