@@ -55,6 +55,8 @@ class AppContext:
     # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
     # (None: no jobs, e.g. no Xero credentials in dev).
     dispatcher: Dispatcher | None = None
+    # A sync run requested by ingestion starts this long after the first such request.
+    sync_debounce_seconds: float = 0.0
 
     @property
     def in_process_runner(self) -> InProcessRunner | None:
@@ -125,6 +127,7 @@ def build_context(settings: Settings) -> AppContext:
             settings, redis=redis, session_factory=session_factory, services=services
         ),
         return_url_origins=tuple(settings.return_url_origin_list),
+        sync_debounce_seconds=settings.sync_debounce_seconds,
         redis=redis,
         engine=engine,
     )

@@ -15,11 +15,15 @@ import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from xero_connector.db.base import utcnow
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.jobs.arq_worker import ArqDispatcher
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.sync.engine import SyncEngine
+from xero_connector.sync.translation import LedgerTranslations
+from xero_connector.sync.xero_port import ClientPort
 from xero_connector.tasks.context import TaskResources
 from xero_connector.tasks.registry import TASKS, crons
 from xero_connector.tokens.locks import GrantLocks, LocalGrantLocks, PgAdvisoryGrantLocks
@@ -30,6 +34,9 @@ from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
 from xero_connector.xero.tenant_status import TenantStatus
+
+# A sync slice waits at most this long for the rate limiter, else it defers the run.
+SYNC_LIMITER_WAIT_SECONDS = 2.0
 
 
 def refresh_policy(settings: Settings) -> RefreshPolicy:
@@ -162,6 +169,39 @@ def task_resources(
         sweep_limit=settings.sweep_limit,
         settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
         settings_pull_interval=timedelta(seconds=settings.settings_pull_interval_seconds),
+        sync=sync_engine(
+            settings, session_factory=session_factory, xero_api=xero_api, dispatcher=dispatcher
+        )
+        if xero_api is not None
+        else None,
+        sync_blocked_recheck=timedelta(seconds=settings.sync_blocked_recheck_seconds),
+    )
+
+
+def sync_engine(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    xero_api: XeroApiClient,
+    dispatcher: Dispatcher,
+) -> SyncEngine:
+    """The sync engine over the Accounting API client: a tenant's batches in flight at once are
+    its concurrency limit; a slice defers rather than wait long for the rate limiter."""
+    return SyncEngine(
+        session_factory=session_factory,
+        port=ClientPort(xero_api, max_wait=SYNC_LIMITER_WAIT_SECONDS),
+        translations=LedgerTranslations(
+            session_factory=session_factory,
+            client=xero_api,
+            settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
+            clock=utcnow,
+        ),
+        dispatcher=dispatcher,
+        batch_size=settings.sync_batch_size,
+        concurrency=settings.xero_tenant_concurrency,
+        slice_seconds=settings.sync_slice_seconds,
+        xero_timeout_seconds=settings.xero_timeout_seconds,
+        max_limiter_wait=SYNC_LIMITER_WAIT_SECONDS,
     )
 
 
