@@ -36,6 +36,7 @@ from xero_connector.sync.batches import Tally
 from xero_connector.sync.port import RunStopped, SyncStop, TenantPort, XeroPort
 from xero_connector.sync.pusher import Pusher, Stop
 from xero_connector.sync.reconcile import find_evidence, settle_lost
+from xero_connector.sync.requests import request_sync
 from xero_connector.sync.translation import Translations
 
 log = logging.getLogger(__name__)
@@ -193,11 +194,17 @@ class SyncEngine:
         *,
         phase: str | None = None,
     ) -> None:
-        await progress.finish(
+        waiting = await progress.finish(
             session, run, step, tally, status=status, error=error, now=self.clock(), phase=phase
         )
+        follow_up = None
+        if waiting and status is None:  # records arrived after their phase: run again now
+            requested = await request_sync(session, run.connection_id, "schedule")
+            follow_up = requested.run.id if requested.created else None
         await session.commit()
         log.info("sync run %s finished", run.id)
+        if follow_up is not None:
+            await self._enqueue(follow_up, 0, None)
 
     async def _enqueue(self, run_id: str, step: int, not_before: datetime | None) -> None:
         try:

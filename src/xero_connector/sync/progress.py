@@ -90,9 +90,9 @@ async def finish(
     error: str | None,
     now: datetime,
     phase: str | None,
-) -> None:
+) -> int:
     """Final: ``status`` as given (failed), else succeeded, or partial when records of this run
-    failed or stayed blocked."""
+    failed or stayed blocked. Returns how many records are waiting still (ingested meanwhile)."""
     counts = await _counts(session, run, tally)
     if status is None:
         unsettled = sum(counts[k].get("failed", 0) + counts[k].get("blocked", 0) for k in KINDS)
@@ -112,3 +112,4 @@ async def finish(
         not_before=None,
         step=step + 1,
     )
+    return sum(counts[kind].get("pending", 0) for kind in KINDS)

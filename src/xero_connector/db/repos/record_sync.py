@@ -136,6 +136,7 @@ async def settle_failed(
         .values(
             status=case((Record.version == version, "failed"), else_="pending"),
             errors=messages,
+            blocked_reason=None,
             batch_id=None,
             updated_at=now,
         )
