@@ -3,6 +3,7 @@ and limiter, on Postgres. What arrived is counted by the sandbox itself."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -165,3 +166,130 @@ async def test_dropped_answers_are_reconciled_and_nothing_is_duplicated(
     assert_exactly_once(
         await connector.documents(AU), {"contacts": 60, "invoices": 200, "bank_transactions": 100}
     )
+
+
+async def test_lost_answers_are_reconciled_after_xero_forgot_the_idempotency_keys(
+    connector: SyncConnector,
+) -> None:
+    connections = await connector.connect()
+    connection_id = connections[AU]
+    await map_all(connector, connection_id, AU)
+    await connector.faults(fault_drop=1.0)  # every write is applied and its answer lost
+    await connector.ingest(connection_id, "contact", [contact(n) for n in range(120)])
+    await connector.client.post(f"/v1/connections/{connection_id}/sync", headers=connector.headers)
+    for _ in range(400):  # until a few answers were lost
+        if (await connector.stats())["faults"].get("drop", 0) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    # Xero keeps keys only minutes: move the sandbox past its memory before anything is resent
+    (
+        await connector.http.post(
+            f"{connector.sandbox.origin}/_sandbox/clock/advance", params={"seconds": 3600}
+        )
+    ).raise_for_status()
+    await connector.faults(fault_drop=0.0)
+    run = await connector.settled(connection_id)
+    assert run["status"] == "succeeded", run
+    assert await connector.statuses(connection_id) == {"synced": 120}
+    assert_exactly_once(
+        await connector.documents(AU), {"contacts": 120, "invoices": 0, "bank_transactions": 0}
+    )
+
+
+async def test_a_partly_refused_batch_stores_the_good_ones_and_xeros_messages(
+    connector: SyncConnector,
+) -> None:
+    connections = await connector.connect()
+    connection_id = connections[AU]
+    await map_all(connector, connection_id, AU)
+    await connector.ingest(connection_id, "contact", [contact(1)])
+    invoices = [invoice(n, 1, number=f"N-{n}") for n in range(10)]
+    invoices[7]["number"] = "N-3"  # Xero: sales invoice numbers are unique
+    await connector.ingest(connection_id, "invoice", invoices)
+    run = await connector.sync(connection_id)
+    assert run["status"] == "partial"
+    assert run["counts"]["invoice"] == {"synced": 9, "failed": 1, "blocked": 0, "pending": 0}
+    [failed] = await connector.records(connection_id, status="failed")
+    assert failed["external_id"] == "inv-7"
+    assert failed["errors"] == ["Invoice # must be unique."]
+    synced = await connector.records(connection_id, kind="invoice", status="synced")
+    assert len(synced) == 9
+    assert all(record["xero_id"] for record in synced)
+
+
+async def test_a_contact_whose_name_is_taken_fails_with_xeros_message_and_is_not_resent(
+    connector: SyncConnector,
+) -> None:
+    connections = await connector.connect()
+    connection_id = connections[AU]
+    await connector.ingest(
+        connection_id, "contact", [contact(1, name="Acme"), contact(2, name="ACME")]
+    )
+    run = await connector.sync(connection_id)
+    assert run["status"] == "partial"
+    [failed] = await connector.records(connection_id, status="failed")
+    assert failed["external_id"] == "c-2"
+    assert "already assigned to another contact" in failed["errors"][0]
+    puts = (await connector.stats())["calls"].get("PUT /api.xro/2.0/Contacts", 0)
+    assert puts == 1
+    again = await connector.sync(connection_id)
+    assert again["status"] == "succeeded"
+    assert (await connector.stats())["calls"].get("PUT /api.xro/2.0/Contacts", 0) == puts
+    [still] = await connector.records(connection_id, status="failed")
+    assert still["errors"] == failed["errors"]
+
+
+async def test_an_update_and_a_void_after_a_create(connector: SyncConnector) -> None:
+    connections = await connector.connect()
+    connection_id = connections[AU]
+    await map_all(connector, connection_id, AU)
+    await connector.ingest(connection_id, "contact", [contact(1)])
+    await connector.ingest(connection_id, "invoice", [invoice(1, 1)])
+    await connector.sync(connection_id)
+    [created] = await connector.records(connection_id, kind="invoice")
+    changed = invoice(1, 1)
+    changed["lines"][0]["unit_amount"] = "30.00"
+    await connector.ingest(connection_id, "invoice", [changed])
+    assert (await connector.sync(connection_id))["status"] == "succeeded"
+    await connector.ingest(connection_id, "invoice", [changed | {"status": "void"}])
+    assert (await connector.sync(connection_id))["status"] == "succeeded"
+    [record] = await connector.records(connection_id, kind="invoice")
+    assert (record["xero_id"], record["version"], record["status"]) == (
+        created["xero_id"],
+        3,
+        "synced",
+    )
+    [doc] = (await connector.documents(AU))["invoices"][-1:]
+    assert doc["InvoiceID"] == created["xero_id"]
+    assert doc["Status"] == "VOIDED"
+    assert doc["SubTotal"] == 60.0
+    ours = [
+        d for d in (await connector.documents(AU))["invoices"] if "[xc-" in str(d.get("Reference"))
+    ]
+    assert len(ours) == 1
+
+
+async def test_drift_blocks_a_record_and_a_fixed_mapping_releases_it(
+    connector: SyncConnector,
+) -> None:
+    connections = await connector.connect()
+    connection_id = connections[AU]
+    await map_all(connector, connection_id, AU)
+    await connector.change_at_xero(AU, {"account": "200", "status": "ARCHIVED"})
+    await connector.pull(connection_id)
+    await connector.ingest(connection_id, "contact", [contact(1)])
+    await connector.ingest(connection_id, "invoice", [invoice(1, 1)])
+    run = await connector.sync(connection_id)
+    assert run["status"] == "partial"
+    assert run["counts"]["invoice"]["blocked"] == 1
+    [blocked] = await connector.records(connection_id, status="blocked")
+    assert "archived" in (blocked["blocked_reason"] or "").lower()
+    await map_all(connector, connection_id, AU, sales="260")
+    run = await connector.sync(connection_id)
+    assert run["status"] == "succeeded", run
+    [record] = await connector.records(connection_id, kind="invoice")
+    assert record["status"] == "synced"
+    [doc] = [
+        d for d in (await connector.documents(AU))["invoices"] if "[xc-" in str(d.get("Reference"))
+    ]
+    assert doc["LineItems"][0]["AccountCode"] == "260"
