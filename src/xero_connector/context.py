@@ -45,6 +45,7 @@ from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
+from xero_connector.xero.limiter.redis_backend import RedisBackend
 from xero_connector.xero.tenant_status import TenantStatus
 
 # A sync slice waits at most this long for the rate limiter, else it defers the run.
@@ -164,8 +165,14 @@ def limit_config(settings: Settings) -> LimitConfig:
 
 
 def build_limiter(settings: Settings) -> Limiter:
-    """The rate limiter of this process (in-process state)."""
-    return Limiter(MemoryBackend(limit_config(settings)))
+    """The rate limiter: its state in Redis when Redis is configured (shared by every api and
+    worker process of the app), else in this process (dev, one process)."""
+    config = limit_config(settings)
+    if settings.redis_url is None:
+        return Limiter(MemoryBackend(config))
+    redis: Redis = Redis.from_url(settings.redis_url)
+    namespace = settings.xero_client_id or "xero-connector"
+    return Limiter(RedisBackend(redis, config, namespace=namespace, owns_redis=True))
 
 
 def xero_api_client(

@@ -23,8 +23,9 @@ TIME_SCALE = 20000.0
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
     # codes and tokens keep their real-time lifetimes (a sandbox day is ~4 s)
-    extra = ("--auto-approve", "carol", "--time-scale", str(TIME_SCALE))
-    extra += ("--code-seconds", "100000000", "--access-token-seconds", "100000000")
+    extra: tuple[str, ...] = ("--auto-approve", "carol", "--time-scale", str(TIME_SCALE))
+    lifetimes = ("--code-seconds", "100000000", "--access-token-seconds", "100000000")
+    extra = (*extra, *lifetimes)
     with run_sandbox(grace_seconds=1800, extra=extra) as running:
         yield running
 

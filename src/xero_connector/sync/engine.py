@@ -63,7 +63,7 @@ class SyncEngine:
     def lease(self) -> timedelta:
         # Longer than any slice can run: its budget plus a call started at the very end
         # (and the settings pull before it), so a live slice never loses its lease.
-        return timedelta(seconds=self.slice_seconds + 3 * self.xero_timeout_seconds + 10)
+        return timedelta(seconds=self.slice_seconds + 3 * self.xero_timeout_seconds + 5)
 
     async def run_slice(self, run_id: str, step: int) -> str:
         """Advance ``run_id`` if slice ``step`` is its current one; what happened, for logs."""
