@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.mappings.conftest import AU, UK
 from tests.sync.sandbox_support import SyncConnector, duplicates, sync_connector
 from tests.tokens.sandbox_support import SandboxServer, run_sandbox
+from xero_connector.jobs import ids
 from xero_connector.vault import Vault
 
 TIME_SCALE = 60.0  # a sandbox minute lasts a real second; the limiter is scaled alike
@@ -285,7 +286,10 @@ async def test_drift_blocks_a_record_and_a_fixed_mapping_releases_it(
     [blocked] = await connector.records(connection_id, status="blocked")
     assert "archived" in (blocked["blocked_reason"] or "").lower()
     await map_all(connector, connection_id, AU, sales="260")
-    run = await connector.sync(connection_id)
+    # nobody asks for a run: the sweeper's next round sees the changed mapping
+    await connector.runner.run_now(ids.SWEEP)
+    run = await connector.settled(connection_id)
+    assert run["trigger"] == "schedule"
     assert run["status"] == "succeeded", run
     [record] = await connector.records(connection_id, kind="invoice")
     assert record["status"] == "synced"

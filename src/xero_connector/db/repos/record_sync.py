@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import ACTIVE_RUN_STATUSES, Connection, Record, SyncRun
+from xero_connector.db.settings_models import Mapping
 
 WAITING = ("pending", "sending", "uncertain")
 
@@ -215,18 +216,31 @@ async def connections_to_schedule(
     session: AsyncSession, *, blocked_before: datetime, limit: int
 ) -> list[str]:
     """Active connections without an active run that have records to push or reconcile, or
-    blocked records their last run looked at before ``blocked_before``."""
+    blocked records whose cause may be fixed: a mapping changed or a settings pull finished
+    since the last run began, or the last run is older than ``blocked_before``."""
     no_active_run = ~exists().where(
         SyncRun.connection_id == Connection.id, SyncRun.status.in_(ACTIVE_RUN_STATUSES)
     )
     waiting = exists().where(Record.connection_id == Connection.id, Record.status.in_(WAITING))
     recent_run = exists().where(
-        SyncRun.connection_id == Connection.id,
-        or_(SyncRun.finished_at.is_(None), SyncRun.finished_at >= blocked_before),
+        SyncRun.connection_id == Connection.id, SyncRun.created_at >= blocked_before
+    )
+    mapping_changed = exists().where(
+        Mapping.connection_id == Connection.id,
+        ~exists().where(
+            SyncRun.connection_id == Connection.id, SyncRun.created_at >= Mapping.updated_at
+        ),
+    )
+    settings_changed = and_(
+        Connection.settings_pulled_at.is_not(None),
+        ~exists().where(
+            SyncRun.connection_id == Connection.id,
+            SyncRun.created_at >= Connection.settings_pulled_at,
+        ),
     )
     blocked = and_(
         exists().where(Record.connection_id == Connection.id, Record.status == "blocked"),
-        ~recent_run,
+        or_(~recent_run, mapping_changed, settings_changed),
     )
     query = (
         select(Connection.id)
