@@ -1,6 +1,7 @@
 """Ingestion benchmark: records/s and per-batch latency through the API on Postgres, over HTTP.
 
-    PYTHONPATH=src .venv/bin/python bench/ingest.py [--batches 100] [--concurrency 4] [--kind invoice]
+    PYTHONPATH=src .venv/bin/python bench/ingest.py [--batches 100] [--concurrency 4]
+        [--kind invoice|contact]
 
 Needs Postgres (XERO_CONNECTOR_TEST_PG, default the local trust-auth server) and Redis
 (XERO_CONNECTOR_TEST_REDIS; ``api`` refuses to start without it, ingestion itself does not use it).
@@ -18,9 +19,9 @@ import argparse
 import asyncio
 import os
 import platform
+import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -187,7 +188,7 @@ def summary(label: str, wall: float, latencies: list[float]) -> dict[str, Any]:
     ordered = sorted(latencies)
 
     def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] * 1000
 
     return {
         "phase": label,
@@ -201,18 +202,19 @@ def summary(label: str, wall: float, latencies: list[float]) -> dict[str, Any]:
     }
 
 
-async def wait_ready(origin: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_ready(origin: str, process: asyncio.subprocess.Process) -> None:
     import httpx
 
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit("the api process exited")
-        try:
-            if httpx.get(f"{origin}/healthz").is_success:
-                return
-        except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.1)
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise SystemExit("the api process exited")
+            try:
+                if (await client.get(f"{origin}/healthz")).is_success:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
     raise SystemExit("the api did not become ready")
 
 
@@ -230,11 +232,13 @@ async def run(batches: int, concurrency: int, kind: str) -> list[dict[str, Any]]
             XERO_CONNECTOR_REDIS_URL=REDIS_URL,
             XERO_CONNECTOR_KEYS=generate_key_entry("bench"),
             XERO_CONNECTOR_XERO_CLIENT_ID="bench-client-id-0001",
-            XERO_CONNECTOR_XERO_CLIENT_SECRET="bench-client-secret-0001-value",
+            XERO_CONNECTOR_XERO_CLIENT_SECRET=secrets.token_urlsafe(24),
             XERO_CONNECTOR_LOG_LEVEL="warning",
         )
         command = [sys.executable, "-m", "xero_connector", "api", "--port", str(port)]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=asyncio.subprocess.DEVNULL
+        )
         origin = f"http://127.0.0.1:{port}"
         route = {"contact": "contacts", "invoice": "invoices"}[kind]
         path = f"/v1/connections/{connection_id}/{route}"
@@ -249,7 +253,7 @@ async def run(batches: int, concurrency: int, kind: str) -> list[dict[str, Any]]
             return results
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            await asyncio.wait_for(process.wait(), timeout=30)
     finally:
         await drop_database(name)
 
