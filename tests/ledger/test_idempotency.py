@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.ledger.api_support import LedgerApi
 from xero_connector.api.deps import CallerDep
+from xero_connector.db.models import IdempotencyKey
 from xero_connector.db.repos import idempotency
 from xero_connector.errors import ServiceUnavailable
 
@@ -142,3 +144,32 @@ async def test_a_key_expires_after_24_hours_and_a_dead_first_request_goes_stale(
     assert (await claim(later)).outcome == "replay"
     assert (await claim(later, "h2")).outcome == "mismatch"
     assert (await claim(now + timedelta(hours=25), "h2")).outcome == "new"
+
+
+async def test_a_new_claim_forgets_its_scopes_keys_past_their_24_hours(
+    any_session: AsyncSession,
+) -> None:
+    now = datetime.now(UTC)
+
+    async def claim(key: str, at: datetime, scope: str = "api_key:y|*") -> None:
+        await idempotency.claim(
+            any_session,
+            scope=scope,
+            key=key,
+            request_hash="h",
+            now=at,
+            ttl=timedelta(hours=24),
+            stale_before=at,
+        )
+        await any_session.commit()
+
+    await claim("old", now - timedelta(hours=25))
+    await claim("other-scope", now - timedelta(hours=25), scope="api_key:z|*")
+    await claim("recent", now - timedelta(hours=1))
+    await claim("new", now)
+    keys = await any_session.scalars(
+        select(IdempotencyKey.key)
+        .where(IdempotencyKey.scope.in_(["api_key:y|*", "api_key:z|*"]))
+        .order_by(IdempotencyKey.key)
+    )
+    assert list(keys) == ["new", "other-scope", "recent"]
