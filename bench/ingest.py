@@ -20,53 +20,18 @@ import asyncio
 import os
 import platform
 import secrets
-import socket
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import orjson
+from refresh_bench import create_database, drop_database, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("XERO_CONNECTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("XERO_CONNECTOR_TEST_REDIS", "redis://127.0.0.1:6379/0")
 BATCH = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def create_database() -> tuple[str, str]:
-    import asyncpg
-
-    from xero_connector.db.migrate import upgrade
-
-    name = f"xc_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    url = f"{url}/{name}"
-    await upgrade(url)
-    return name, url
-
-
-async def drop_database(name: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(PG_ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def seed(url: str) -> tuple[str, str]:
