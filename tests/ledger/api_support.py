@@ -1,4 +1,4 @@
-"""The app over a real engine (the session's Postgres database, or a fresh SQLite file), with
+"""The app over a real engine (a Postgres database of these tests, or a fresh SQLite file), with
 helpers to seed connections and make credentials."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api.conftest import JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET
 from tests.api.jwt_helpers import dashboard_jwt
+from tests.conftest import MakeDatabase
 from tests.ledger.seed import seed_connection
 from xero_connector.auth.api_keys import issue_api_key
 from xero_connector.auth.authenticator import Authenticator
@@ -58,11 +59,18 @@ class LedgerApi:
         )
 
 
+@pytest.fixture(scope="session")
+async def ledger_pg_url(make_database: MakeDatabase) -> str:
+    """A Postgres database of the ledger's API tests alone: they commit (several connections
+    run at once), so their rows must not show in tests that count the shared database's."""
+    return await make_database()
+
+
 @pytest.fixture(params=["postgres", "sqlite"])
 async def ledger_api(
-    request: pytest.FixtureRequest, pg_url: str, sqlite_url: str
+    request: pytest.FixtureRequest, ledger_pg_url: str, sqlite_url: str
 ) -> AsyncIterator[LedgerApi]:
-    url = pg_url if request.param == "postgres" else sqlite_url
+    url = ledger_pg_url if request.param == "postgres" else sqlite_url
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     verifier = DashboardJwtVerifier(secret=JWT_SECRET, issuer=JWT_ISSUER, audience=JWT_AUDIENCE)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from tests.ledger.api_support import ledger_api
+from tests.ledger.api_support import ledger_api, ledger_pg_url
 from xero_connector.db.engine import make_engine, make_session_factory
 
 
@@ -28,4 +28,4 @@ async def any_session(
     await engine.dispose()
 
 
-__all__ = ["any_session", "ledger_api"]
+__all__ = ["any_session", "ledger_api", "ledger_pg_url"]

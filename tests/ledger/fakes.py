@@ -43,7 +43,8 @@ class FakeResolver:
     def account(self, source_key: str) -> Account | Refusal:
         return self.accounts.get(source_key) or Refusal(f"no mapping for category '{source_key}'")
 
-    def tax(self, source_key: str) -> Tax | Refusal:
+    def tax(self, source_key: str, *, account: Any = None) -> Tax | Refusal:
+        del account
         return self.taxes.get(source_key) or Refusal(f"no mapping for tax code '{source_key}'")
 
     def bank_account(self, source_key: str) -> Account | Refusal:

@@ -115,13 +115,14 @@ async def test_a_body_of_another_shape_is_422_and_stores_nothing(ledger_api: Led
     connection_id = await ledger_api.connection()
     path = f"/v1/connections/{connection_id}/contacts"
     before = await _count(ledger_api)
-    for body in (
+    bodies: list[Any] = [
         {"items": []},
         {"items": [_contact(f"c-{i}") for i in range(1001)]},
         {"items": [_contact("c-1")], "extra": True},
         [_contact("c-1")],
         {"records": [_contact("c-1")]},
-    ):
+    ]
+    for body in bodies:
         response = await ledger_api.post(path, body)
         assert response.status_code == 422, body
         assert response.headers["content-type"] == "application/problem+json"

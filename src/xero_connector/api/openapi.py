@@ -1,7 +1,8 @@
 """The generated OpenAPI document, adjusted to say what the API really answers on errors.
 
 FastAPI documents 422 with its own ``HTTPValidationError`` shape; ours is problem+json. Every
-authenticated operation also documents 401 and 403.
+authenticated operation also documents 401 and 403, every authenticated POST the
+``Idempotency-Key`` header, and the ingestion item schemas are added to the components.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ _DESCRIPTIONS = {
     "401": "Missing or invalid credential",
     "403": "The caller may not do this",
     "422": "Invalid input",
+}
+
+
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Within 24 hours the same key and request get the first answer again "
+    "(`Idempotent-Replayed: true`); the same key with another request is 422; while the first "
+    "request runs, 409. Scoped to the caller and its workspace.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 
 
@@ -48,7 +60,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     schemas.update(item_schemas.get("$defs", {}))
     for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
+            if method == "post" and operation.get("security"):
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
             responses = operation.setdefault("responses", {})
             if "422" in responses:
                 responses["422"] = _problem_response("422")

@@ -118,7 +118,8 @@ class MappingLookup(Protocol):
     """The connection's mappings (``mappings.resolver.MappingResolver``)."""
 
     def account(self, source_key: str) -> AccountLike | BlockedLike: ...
-    def tax(self, source_key: str) -> TaxLike | BlockedLike: ...
+    # ``account``: the line's account, so a tax type that cannot apply to it is refused here.
+    def tax(self, source_key: str, *, account: Any = None) -> TaxLike | BlockedLike: ...
     def bank_account(self, source_key: str) -> AccountLike | BlockedLike: ...
     def tracking(self, dimension: str, value: str) -> TrackingLike | BlockedLike: ...
 
@@ -236,7 +237,7 @@ def _lines(lines: list[dict[str, Any]], resolver: MappingLookup) -> list[dict[st
         else:
             item["AccountID"] = account.account_id
         if line.get("tax_code") is not None:
-            tax = resolver.tax(line["tax_code"])
+            tax = resolver.tax(line["tax_code"], account=account)
             if isinstance(tax, BlockedLike):
                 return Blocked(tax.reason)
             item["TaxType"] = tax.tax_type

@@ -2,7 +2,8 @@
 
 A claim is one insert that loses cleanly to a concurrent one (the unique ``(scope, key)``); taking
 over an expired key, or one whose first request died without an answer (``stale_before``), is a
-compare-and-set on the row's ``created_at``, so of two takers only one wins.
+compare-and-set on the row's ``created_at``, so of two takers only one wins. A new claim also
+deletes its scope's expired keys, so the table holds about one day of keys per caller.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ async def claim(
         .returning(IdempotencyKey.id)
     )
     if inserted is not None:
+        # The scope's expired keys go as new ones come (the unique index starts with the scope).
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.scope == scope, IdempotencyKey.expires_at <= now
+            )
+        )
         return Claim("new", key_id)
     row = await session.scalar(
         select(IdempotencyKey)
@@ -112,9 +119,3 @@ async def store_response(
 async def release(session: AsyncSession, key_id: str) -> None:
     """Forget a claim whose request failed (5xx or an exception): a retry may run it again."""
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id))
-
-
-async def purge_expired(session: AsyncSession, *, now: datetime) -> int:
-    """Delete the keys past their 24 hours; how many."""
-    result = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+import orjson
+from sqlalchemy import ColumnElement, bindparam, case, or_, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xero_connector.db.base import utcnow
+from xero_connector.db.base import UTCDateTime, utcnow
 from xero_connector.db.models import Record
 
 KINDS = ("contact", "invoice", "bank_transaction")
@@ -70,6 +71,10 @@ class RecordInput:
     voided: bool
 
 
+# external id -> (record id, version, changed)
+Written = dict[str, tuple[str, int, bool]]
+
+
 @dataclass(frozen=True)
 class UpsertOutcome:
     """What the upsert did to one item: ``changed`` is False for the same content."""
@@ -85,11 +90,110 @@ async def upsert_many(
 ) -> list[UpsertOutcome]:
     """Insert or update ``items`` (distinct external ids) in one statement; outcomes in input order.
 
-    One round trip when every item is new or changed; a second one reads the ids of unchanged items.
+    On Postgres one round trip; on SQLite a second one reads the ids of unchanged items.
     """
     if not items:
         return []
     now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        written = await _upsert_postgres(session, connection_id, kind, items, now)
+    else:
+        written = await _upsert_portable(session, connection_id, kind, items, now)
+    missing = [item.external_id for item in items if item.external_id not in written]
+    if missing:
+        # Same content (SQLite), or another transaction wrote this content meanwhile.
+        found = await session.execute(
+            select(Record.id, Record.external_id, Record.version).where(
+                Record.connection_id == connection_id,
+                Record.kind == kind,
+                Record.external_id.in_(missing),
+            )
+        )
+        written |= {row.external_id: (row.id, row.version, False) for row in found}
+    return [UpsertOutcome(item.external_id, *written[item.external_id]) for item in items]
+
+
+# The same rules as _upsert_portable in one statement over arrays (8 parameters whatever the batch
+# size, JSON sent as the text we already serialised). Items whose content is unchanged never reach
+# the INSERT: ON CONFLICT would lock (and so write) their rows even when its WHERE refuses them.
+_HELD = "records.status IN ('sending', 'uncertain')"
+_UPSERT_ARRAYS = text(
+    f"""
+    WITH input AS (
+        SELECT * FROM unnest(CAST(:ids AS varchar[]), CAST(:external_ids AS varchar[]),
+                             CAST(:payloads AS json[]), CAST(:hashes AS varchar[]),
+                             CAST(:source_keys AS json[]), CAST(:voided AS boolean[]))
+             AS u(id, external_id, payload, payload_hash, source_keys, voided)
+    ),
+    stored AS (
+        SELECT r.id, r.external_id, r.version, r.payload_hash
+        FROM records r JOIN input ON r.external_id = input.external_id
+        WHERE r.connection_id = :connection_id AND r.kind = :kind
+    ),
+    written AS (
+        INSERT INTO records (id, connection_id, kind, external_id, payload, payload_hash,
+                             source_keys, version, status, attempts, errors, voided,
+                             created_at, updated_at)
+        SELECT input.id, :connection_id, :kind, input.external_id, input.payload,
+               input.payload_hash, input.source_keys, 1, 'pending', 0, CAST('[]' AS json),
+               input.voided, :now, :now
+        FROM input LEFT JOIN stored ON stored.external_id = input.external_id
+        WHERE stored.id IS NULL OR stored.payload_hash <> input.payload_hash
+        ON CONFLICT (connection_id, kind, external_id) DO UPDATE SET
+            payload = excluded.payload,
+            payload_hash = excluded.payload_hash,
+            source_keys = excluded.source_keys,
+            voided = excluded.voided,
+            version = records.version + 1,
+            status = CASE WHEN {_HELD} THEN records.status ELSE 'pending' END,
+            attempts = CASE WHEN {_HELD} THEN records.attempts ELSE 0 END,
+            errors = CASE WHEN {_HELD} THEN records.errors ELSE CAST('[]' AS json) END,
+            blocked_reason = CASE WHEN {_HELD} THEN records.blocked_reason END,
+            next_attempt_at = CASE WHEN {_HELD} THEN records.next_attempt_at END,
+            updated_at = excluded.updated_at
+        WHERE records.payload_hash <> excluded.payload_hash
+        RETURNING records.id, records.external_id, records.version
+    )
+    SELECT id, external_id, version, true AS changed FROM written
+    UNION ALL
+    SELECT stored.id, stored.external_id, stored.version, false
+    FROM stored JOIN input ON input.external_id = stored.external_id
+    WHERE stored.payload_hash = input.payload_hash
+    """  # noqa: S608  (only the constant _HELD is formatted in; values are bound)
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+async def _upsert_postgres(
+    session: AsyncSession,
+    connection_id: str,
+    kind: str,
+    items: Sequence[RecordInput],
+    now: datetime,
+) -> Written:
+    result = await session.execute(
+        _UPSERT_ARRAYS,
+        {
+            "connection_id": connection_id,
+            "kind": kind,
+            "now": now,
+            "ids": [new_record_id() for _ in items],
+            "external_ids": [item.external_id for item in items],
+            "payloads": [orjson.dumps(item.payload).decode() for item in items],
+            "hashes": [item.payload_hash for item in items],
+            "source_keys": [orjson.dumps(item.source_keys).decode() for item in items],
+            "voided": [item.voided for item in items],
+        },
+    )
+    return {row.external_id: (row.id, row.version, bool(row.changed)) for row in result}
+
+
+async def _upsert_portable(
+    session: AsyncSession,
+    connection_id: str,
+    kind: str,
+    items: Sequence[RecordInput],
+    now: datetime,
+) -> Written:
     rows = [
         {
             "id": new_record_id(),
@@ -109,9 +213,7 @@ async def upsert_many(
         }
         for item in items
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Record)
+    statement = sqlite.insert(Record)
     excluded = statement.excluded
     # Plain comparisons, not IN: an expanding IN cannot take part in an executemany.
     held: ColumnElement[bool] = or_(*(Record.status == status for status in HELD_STATUSES))
@@ -133,27 +235,7 @@ async def upsert_many(
         where=Record.payload_hash != excluded.payload_hash,
     ).returning(Record.id, Record.external_id, Record.version)
     result = await session.execute(upsert, rows)
-    written = {row.external_id: (row.id, row.version) for row in result}
-    missing = [item.external_id for item in items if item.external_id not in written]
-    unchanged: dict[str, tuple[str, int]] = {}
-    if missing:
-        found = await session.execute(
-            select(Record.id, Record.external_id, Record.version).where(
-                Record.connection_id == connection_id,
-                Record.kind == kind,
-                Record.external_id.in_(missing),
-            )
-        )
-        unchanged = {row.external_id: (row.id, row.version) for row in found}
-    outcomes: list[UpsertOutcome] = []
-    for item in items:
-        if item.external_id in written:
-            record_id, version = written[item.external_id]
-            outcomes.append(UpsertOutcome(item.external_id, record_id, version, changed=True))
-        else:
-            record_id, version = unchanged[item.external_id]
-            outcomes.append(UpsertOutcome(item.external_id, record_id, version, changed=False))
-    return outcomes
+    return {row.external_id: (row.id, row.version, True) for row in result}
 
 
 async def get_record(session: AsyncSession, *, connection_id: str, record_id: str) -> Record | None:
