@@ -32,7 +32,7 @@ from tests.tokens.sandbox_support import (
     subprocess_env,
 )
 from xero_connector.db.models import Connection, XeroGrant
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
 from xero_connector.jobs.arq_worker import ArqDispatcher
 from xero_connector.tokens.errors import GrantNeedsReauth
@@ -322,7 +322,7 @@ async def _due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> set
     """The grants the refresh sweeper would pick at ``now`` (its query, default windows)."""
     policy = RefreshPolicy()
     async with sessions() as session:
-        due = await grant_refresh.due_refreshes(
+        due = await grants.due_refreshes(
             session,
             now=now,
             margin=policy.margin,
