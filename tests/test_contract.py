@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from xero_connector.api.contract import render_contract
@@ -41,3 +43,23 @@ def test_readme_configuration_table_is_generated_from_settings() -> None:
         "README.md's configuration table is stale: "
         "run `python -m xero_connector.config_table --write README.md`"
     )
+
+
+def _claims() -> dict[str, str]:
+    """What the package, the API and the README say the service does today."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    roles = readme.partition("## Calling the API")[2].partition("\n## ")[0]
+    return {
+        "pyproject description": project["project"]["description"],
+        "openapi info": yaml.safe_load(render_contract())["info"]["description"],
+        "README callers": roles,
+    }
+
+
+@pytest.mark.parametrize("where", ["pyproject description", "openapi info", "README callers"])
+def test_no_description_promises_sync_or_an_audit_log_that_main_lacks(where: str) -> None:
+    text = _claims()[where].lower()
+
+    for promise in ("sync", "stream", "ledger", "audit"):
+        assert promise not in text, f"{where} mentions {promise!r}"

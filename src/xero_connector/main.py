@@ -18,7 +18,8 @@ from xero_connector.context import AppContext, build_context
 from xero_connector.settings import Settings
 
 DESCRIPTION = (
-    "Connect a workspace's Xero organisation and stream its ledger into Xero. Every /v1 route "
+    "Connect a workspace's Xero organisations, list and disconnect them; the service keeps their "
+    "tokens encrypted and fresh. Every /v1 route "
     "except /v1/callback needs `Authorization: Bearer <API key or dashboard JWT>`; every error is "
     "`application/problem+json` (RFC 9457)."
 )

@@ -6,13 +6,16 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from xero_connector.api.deps import CallerDep
-from xero_connector.auth.policy import Action, Role
+from xero_connector.auth.policy import SERVED_ACTIONS, Action, Role
 
 router = APIRouter(prefix="/v1", tags=["callers"])
 
 
 class Me(BaseModel):
-    """The authenticated caller: its role, its workspace binding and what it may do."""
+    """The authenticated caller: its role, its workspace binding and what it may do.
+
+    `actions` lists what the caller may do among the routes that exist.
+    """
 
     actor: str
     role: Role
@@ -26,5 +29,5 @@ async def me(caller: CallerDep) -> Me:
         actor=caller.actor,
         role=caller.role,
         workspace_id=caller.workspace_id,
-        actions=[action for action in Action if caller.can(action)],
+        actions=[action for action in SERVED_ACTIONS if caller.can(action)],
     )
