@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xero_connector.errors import AppError, TransientError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:xero-connector:problem:"

@@ -45,7 +45,7 @@ ConnectionStatus = Literal["active", "needs_reauth", "disconnected"]
 
 
 class LastSync(BaseModel):
-    """The latest sync run of a connection: null for now, as the sync capability is not built yet."""
+    """The latest sync run of a connection: null for now (the sync capability is not built yet)."""
 
     run_id: str
     status: str

@@ -28,7 +28,7 @@ from xero_connector.cli._db import announce_database, session_scope
 from xero_connector.cli.dev_sandbox import build_dev_sandbox
 from xero_connector.db.migrate import upgrade_sync
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import configure_logging, get_logger
+from xero_connector.logs import configure_logging, get_logger
 from xero_connector.main import create_app
 from xero_connector.settings import Settings
 from xero_connector.vault import dev_keyring_path, load_or_create_dev_keyring

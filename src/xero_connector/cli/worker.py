@@ -6,7 +6,7 @@ import typer
 
 from xero_connector.cli._db import announce_database
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import configure_logging
+from xero_connector.logs import configure_logging
 from xero_connector.settings import Settings
 
 

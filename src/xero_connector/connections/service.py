@@ -34,7 +34,7 @@ from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections as repo
 from xero_connector.db.repos.grants import get_grant, mark_revocation_due
 from xero_connector.errors import AppError, NotFound
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.vault import VaultError
 
 log = get_logger(__name__)

@@ -20,7 +20,7 @@ from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.db.models import OAuthState
 from xero_connector.db.repos.oauth_states import consume_state, find_state
 from xero_connector.errors import TransientError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.oauth import outcome as codes
 from xero_connector.oauth.consent import store_consent
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow

@@ -11,7 +11,6 @@ grant is destroyed locally instead of revoked (``connections.forget``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from xero_connector.audit import Actor, AuditAction, Target, audit
@@ -20,12 +19,13 @@ from xero_connector.connections.remote_delete import delete_at_xero, skip_if_sha
 from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections, grants
 from xero_connector.errors import AppError
+from xero_connector.logs import get_logger
 from xero_connector.tasks.context import TaskResources, resources
 from xero_connector.tokens.errors import GrantUnavailable
 from xero_connector.vault import VaultError
 from xero_connector.xero.errors import XeroAuthError, XeroDisconnected
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 OWED_WORK = Actor("owed-work")
 
@@ -47,7 +47,7 @@ async def delete_remote_connection(ctx: dict[str, Any], connection_id: str) -> s
         shared = await skip_if_shared(session, connection, at=res.clock(), actor=OWED_WORK)
         await session.commit()
     if shared:
-        log.info("remote delete of connection %s skipped: shared at Xero", connection_id)
+        log.info("remote_delete_skipped", connection_id=connection_id, reason="shared at Xero")
         outcome = "shared"
     else:
         outcome = await _delete(res, connection)
@@ -83,9 +83,10 @@ async def _delete(res: TaskResources, connection: Connection) -> str:
     if reason is None:
         return "deleted"
     log.warning(
-        "remote delete of connection %s abandoned (%s): it may still be connected at Xero",
-        connection.id,
-        reason,
+        "remote_delete_abandoned",
+        connection_id=connection.id,
+        reason=reason,
+        consequence="it may still be connected at Xero",
     )
     return "abandoned"
 
@@ -117,7 +118,9 @@ async def _shred_locally(res: TaskResources, grant_id: str, workspace_id: str) -
     async with res.session_factory() as session:
         await audit_local_shred(session, grant_id, workspace_id=workspace_id, actor=OWED_WORK)
         await session.commit()
-    log.info("grant %s shredded without revoking: its Xero user is live elsewhere", grant_id)
+    log.info(
+        "grant_shredded_unrevoked", grant_id=grant_id, reason="its Xero user is live elsewhere"
+    )
 
 
 async def revoke_grant(ctx: dict[str, Any], grant_id: str) -> str:
@@ -136,7 +139,7 @@ async def revoke_grant(ctx: dict[str, Any], grant_id: str) -> str:
         workspace_id = grant.workspace_id
         fate = await grant_fate(session, grant_id)
         if fate in (GrantFate.IN_USE, GrantFate.WAIT):
-            log.warning("revocation of grant %s cancelled (%s)", grant_id, fate.value)
+            log.warning("revocation_cancelled", grant_id=grant_id, fate=fate.value)
             await grants.cancel_revocation(session, grant_id)
             await session.commit()
             return "cancelled"

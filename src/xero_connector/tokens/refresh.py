@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +36,7 @@ from xero_connector.db.base import utcnow
 from xero_connector.db.models import XeroGrant
 from xero_connector.db.repos import connections, grants
 from xero_connector.errors import AppError, TransientError
+from xero_connector.logs import get_logger
 from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.errors import (
     GrantNeedsReauth,
@@ -49,7 +49,7 @@ from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
 from xero_connector.xero.errors import InvalidGrant
 from xero_connector.xero.tokenset import TokenSet
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A refresh token already sent is resent at the latest this long before its grace ends (the
 # sweeper runs every 30 s by default, and the resend itself takes up to a timeout).
@@ -196,7 +196,7 @@ class GrantRefresher:
                 return fresh
             # Only reachable if the lock was lost (e.g. its connection dropped): someone else
             # wrote a newer set with the same refresh token inside the grace. Theirs wins.
-            log.error("grant %s: lost the compare-and-set; using the stored set", grant_id)
+            log.error("refresh_lost_compare_and_set", grant_id=grant_id, using="the stored set")
             grant = ensure_usable(await grants.read_grant(session, grant_id), grant_id)
             return open_tokens(self._vault, grant)
 
@@ -221,7 +221,7 @@ class GrantRefresher:
                 if retried or not inside_grace:
                     raise
                 retried = True
-                log.warning("grant %s: invalid_grant inside the grace; retrying once", grant_id)
+                log.warning("refresh_invalid_grant_in_grace", grant_id=grant_id, retrying="once")
                 await asyncio.sleep(self._policy.grace_retry_pause_seconds)
 
     async def _give_up(self, grant_id: str, generation: int, exc: InvalidGrant) -> None:
@@ -247,7 +247,7 @@ class GrantRefresher:
                     connection_ids=changed,
                 )
             await session.commit()
-        log.warning("grant %s needs reauth (%d connections paused)", grant_id, len(changed))
+        log.warning("grant_needs_reauth", grant_id=grant_id, connections_paused=len(changed))
 
     async def _record_failure(self, grant_id: str, generation: int, exc: AppError) -> None:
         async with self._sessions() as session:
@@ -274,7 +274,9 @@ class GrantRefresher:
             )
             await session.commit()
         delay = (next_attempt_at - now).total_seconds()
-        log.warning("refresh of grant %s failed (%s); next try in %.0fs", grant_id, exc.code, delay)
+        log.warning(
+            "refresh_failed", grant_id=grant_id, error=exc.code, next_try_seconds=round(delay)
+        )
 
 
 @dataclass(frozen=True)
