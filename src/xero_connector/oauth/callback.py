@@ -142,7 +142,9 @@ async def _ask_xero(
         raise CallbackFailed(codes.XERO_UNAVAILABLE, f"connections: {exc.detail}") from exc
     except XeroError as exc:
         raise CallbackFailed(codes.EXCHANGE_FAILED, f"connections: {exc.detail}") from exc
-    tenants = [tenant for tenant in tenants if tenant.auth_event_id in (None, auth_event_id)]
+    # Only what this consent added: an organisation without the consent's auth event (Xero left
+    # it out) may be any the user ever connected, so it is never attached.
+    tenants = [tenant for tenant in tenants if tenant.auth_event_id == auth_event_id]
     if not tenants:
         raise CallbackFailed(codes.NO_ORGANISATION, "this consent added no organisation")
     return tokens, claims, tenants

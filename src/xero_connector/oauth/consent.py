@@ -85,7 +85,7 @@ def _point_at(
     connection.grant_id = grant.id
     connection.tenant_id = tenant.tenant_id
     connection.xero_connection_id = tenant.id
-    connection.auth_event_id = tenant.auth_event_id or grant.auth_event_id
+    connection.auth_event_id = tenant.auth_event_id
     connection.tenant_name = tenant.tenant_name
     connection.tenant_type = tenant.tenant_type
     connection.status = "active"

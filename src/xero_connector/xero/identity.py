@@ -337,7 +337,13 @@ class XeroIdentity:
             discovery = await self._discovery_document()
             response = await send(self._http, "GET", str(discovery["jwks_uri"]))
             raise_for_xero_status(response)
-            self._jwks = KeySet.import_key_set(response.json())
+            try:
+                document = response.json()
+                if not isinstance(document, dict):
+                    raise TypeError("the JWKS is not an object")
+                self._jwks = KeySet.import_key_set(document)
+            except (JoseError, KeyError, TypeError, ValueError) as exc:
+                raise _unreadable("JWKS", exc) from exc
         return self._jwks
 
     async def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
