@@ -1,4 +1,4 @@
-"""``return_url``: refused unless exactly what is stored is acceptable; outcomes replace, not add."""
+"""``return_url``: refused unless acceptable exactly as stored; outcomes replace, not add."""
 
 from __future__ import annotations
 
