@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from xero_connector import __version__
 from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api.body_limit import BodyLimitMiddleware
 from xero_connector.api.caller_first import install_caller_first
+from xero_connector.api.cors import ProblemCORSMiddleware
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
+from xero_connector.api.outage import install_outage_handler
 from xero_connector.api.problems import install_problem_handlers
 from xero_connector.context import AppContext, build_context
 from xero_connector.settings import Settings
@@ -65,14 +67,10 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.state.context = context
     install_problem_handlers(app)
     install_caller_first(app)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origin_list,
-        allow_methods=["GET", "POST", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After"],
-        max_age=600,
-    )
+    install_outage_handler(app)
+    # Inside CORS, so a 413 to an allowed browser origin still carries its CORS headers.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ProblemCORSMiddleware, origins=settings.cors_origin_list)
     # Outermost of ours: sees the final status, CORS preflights and problem responses included.
     app.add_middleware(RequestMetricsMiddleware)
     include_routers(app)
