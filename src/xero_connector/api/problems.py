@@ -9,6 +9,7 @@ through :func:`problem_response`. Details never echo request input, so they cann
 from __future__ import annotations
 
 import math
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xero_connector.errors import AppError, TransientError
 from xero_connector.logging import get_logger
+from xero_connector.redaction import redact_text
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:xero-connector:problem:"
@@ -193,7 +195,15 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled_error", method=scope.get("method"), path=scope.get("path"))
+            # The traceback as masked text, never ``exc_info``: whatever renders it (structlog's
+            # default console renderer prints every frame's locals, the request's headers
+            # among them) must not depend on ``configure_logging`` having run.
+            log.error(
+                "unhandled_error",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                exception=redact_text(traceback.format_exc()),
+            )
             if started:
                 raise
             response = problem_response(
