@@ -29,7 +29,8 @@ async def token_for(
     connection_id: str, caller: CallerDep, session: SessionDep, context: ContextDep
 ) -> dict[str, bool]:
     connection = await session.get(Connection, connection_id)
-    assert connection is not None and context.token_service is not None
+    assert connection is not None
+    assert context.token_service is not None
     token = await context.token_service.access_token(connection.grant_id)
     return {"token": bool(token)}
 
