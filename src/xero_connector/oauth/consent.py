@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.connections.first_sync import after_connected
 from xero_connector.db.base import new_id
-from xero_connector.db.models import Connection, OAuthState, XeroGrant
+from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.connections import add_connection, find_by_tenant
 from xero_connector.db.repos.grants import (
@@ -33,14 +33,13 @@ async def store_consent(
     session: AsyncSession,
     flow: OAuthFlow,
     *,
-    pending: OAuthState,
+    workspace_id: str,
     tokens: TokenSet,
     claims: dict[str, Any],
     tenants: list[TenantConnection],
     now: datetime,
 ) -> tuple[str, ...]:
     """Write the grant and its connections (flushed, not committed); return the connection ids."""
-    workspace_id = pending.workspace_id
     grant = XeroGrant(
         id=new_id(),
         workspace_id=workspace_id,

@@ -24,6 +24,8 @@ _MESSAGES = {
     "invalid_id_token": "Xero's sign-in could not be verified. Please try connecting again.",
     "no_organisation": "No Xero organisation was chosen. Please connect again and pick one.",
     "xero_unavailable": "Xero is not answering right now. Please try again in a few minutes.",
+    "internal_error": "Xero accepted the sign-in but the connection could not be saved. "
+    "Nothing was connected; please try again.",
     "invalid_state": "This sign-in link is unknown, expired or already used. Nothing was "
     "connected by it. Please start connecting again.",
 }
