@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,3 +45,27 @@ def test_readme_configuration_table_is_generated_from_settings() -> None:
         "README.md's configuration table is stale: "
         "run `python -m xero_connector.config_table --write README.md`"
     )
+
+
+def _operation(method: str, path: str) -> dict[str, object]:
+    operation: dict[str, object] = yaml.safe_load(render_contract())["paths"][path][method]
+    return operation
+
+
+def test_a_connection_by_id_documents_its_404() -> None:
+    for method in ("get", "delete"):
+        responses = _operation(method, "/v1/connections/{connection_id}")["responses"]
+        assert "404" in responses, method  # type: ignore[operator]
+
+
+def test_the_422_of_an_unbound_key_without_workspace_id_is_documented() -> None:
+    for method, path in (("post", "/v1/connect"), ("get", "/v1/connections")):
+        responses: Any = _operation(method, path)["responses"]
+        assert "workspace_id" in responses["422"]["description"], path
+
+
+def test_every_v1_operation_documents_its_503() -> None:
+    for path, item in yaml.safe_load(render_contract())["paths"].items():
+        if path.startswith("/v1"):
+            for method, operation in item.items():
+                assert "503" in operation["responses"], f"{method.upper()} {path}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
 from xero_connector.api import callback, connect, connections, health, me, metrics
@@ -26,14 +26,21 @@ DESCRIPTION = (
 )
 
 
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    metrics.router,
+    connect.router,
+    callback.router,
+    connections.router,
+    me.router,
+)
+"""Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
+
+
 def include_routers(app: FastAPI) -> None:
     """Every router the service serves."""
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(connect.router)
-    app.include_router(callback.router)
-    app.include_router(connections.router)
-    app.include_router(me.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
