@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.repos.connections import consent_reaches_live_connections
 from xero_connector.logging import get_logger
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.identity import TenantConnection, XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 log = get_logger(__name__)
 
