@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -61,14 +62,18 @@ async def _hold_a_racing_connection(session: AsyncSession) -> str:
     return connection.id
 
 
-async def _wait_for_a_lock_wait(session: AsyncSession) -> None:
+async def _wait_for_a_lock_wait(session: AsyncSession, callback: asyncio.Task[Any]) -> None:
     for _ in range(600):  # up to 30 s on a loaded machine
+        if callback.done():
+            raise AssertionError(f"the callback ended without waiting: {callback.result().text}")
         waiting = await session.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
         )
+        # pg_stat_activity is a snapshot per transaction: end it to see the next one.
+        await session.rollback()
         if waiting:
             return
         await asyncio.sleep(0.05)
@@ -87,7 +92,7 @@ async def test_two_consents_racing_into_one_workspace_both_end_connected(
     ):
         other_id = await _hold_a_racing_connection(other_tab)
         callback = asyncio.create_task(browser.callback(code=code, state=state_of(url)))
-        await _wait_for_a_lock_wait(watcher)
+        await _wait_for_a_lock_wait(watcher, callback)
         await other_tab.commit()
         response = await callback
 
