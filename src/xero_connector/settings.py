@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         48 * 1024 * 1024,
         ge=1024,
         description="Largest request body accepted (413 above it, before the body is read); "
-        "sized for the largest ingestion batch, 1,000 invoices of 100 lines.",
+        "the default holds 1,000 invoices of 100 lines each.",
     )
     log_level: str = Field("INFO", description="Log level.")
 
