@@ -41,26 +41,6 @@ async def sqlite_browser(sqlite_context: AppContext, fake_xero: FakeXero) -> Asy
         yield browser
 
 
-async def test_a_first_use_of_a_key_does_not_lock_out_the_token_service(
-    sqlite_browser: Browser,
-) -> None:
-    browser = sqlite_browser
-    [connection_id] = outcome_of(await browser.connect([Tenant("t-1", "One")]))[
-        "connection_ids"
-    ].split(",")
-    fresh_key = await make_api_key(browser.context)  # never used: its first use is touched
-
-    started = time.monotonic()
-    response = await browser.client.delete(
-        f"/v1/connections/{connection_id}", headers={"Authorization": f"Bearer {fresh_key}"}
-    )
-    elapsed = time.monotonic() - started
-
-    assert response.status_code == 204
-    assert elapsed < 5, f"the DELETE waited {elapsed:.1f}s for SQLite's write lock"
-    assert len(browser.fake.deleted_connections) == 1
-
-
 async def test_a_route_asking_for_a_token_after_a_keys_first_use_does_not_wait(
     sqlite_browser: Browser,
 ) -> None:

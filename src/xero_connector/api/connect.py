@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from xero_connector.api.deps import CallerDep, SessionDep
-from xero_connector.api.problems import PROBLEM_JSON
-from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectResponse
-from xero_connector.api.scope import ConnectInScope
+from xero_connector.api.schemas import ConnectResponse
+from xero_connector.api.scope import ConnectInScope, workspace_422
 from xero_connector.api.xero_deps import OAuthFlowDep, request_source
 from xero_connector.auth.policy import Action
 from xero_connector.oauth import start_connect
@@ -19,13 +18,7 @@ router = APIRouter(prefix="/v1", tags=["connections"])
     "/connect",
     status_code=201,
     response_model=ConnectResponse,
-    responses={
-        422: {
-            "description": "Invalid input: a malformed workspace_id or a refused return_url; "
-            f"workspace_id is {WORKSPACE_REQUIRED[0].lower()}{WORKSPACE_REQUIRED[1:]}",
-            "content": {PROBLEM_JSON: {}},
-        }
-    },
+    responses=workspace_422("a malformed workspace_id or a refused return_url"),
 )
 async def connect(
     scoped: ConnectInScope,

@@ -8,8 +8,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.problems import PROBLEM_JSON
-from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectionOut, ConnectionPage
-from xero_connector.api.scope import NOT_FOUND, ConnectionInScope, WorkspaceInScope
+from xero_connector.api.schemas import ConnectionOut, ConnectionPage
+from xero_connector.api.scope import (
+    NOT_FOUND,
+    ConnectionInScope,
+    WorkspaceInScope,
+    workspace_422,
+)
 from xero_connector.api.xero_deps import DisconnectorDep, request_source
 from xero_connector.auth.policy import Action
 from xero_connector.connections import list_connections
@@ -25,13 +30,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/connections",
     response_model=ConnectionPage,
-    responses={
-        422: {
-            "description": "Invalid input (cursor, limit or workspace_id); workspace_id is "
-            f"{WORKSPACE_REQUIRED[0].lower()}{WORKSPACE_REQUIRED[1:]}",
-            "content": {PROBLEM_JSON: {}},
-        }
-    },
+    responses=workspace_422("cursor, limit or workspace_id"),
 )
 async def list_workspace_connections(
     caller: CallerDep,

@@ -15,11 +15,21 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query
 
 from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectRequest
 from xero_connector.connections import get_connection
 from xero_connector.db.models import Connection
 
 NOT_FOUND = "No such connection, or one of a workspace the caller may not see."
+
+
+def workspace_422(invalid: str) -> dict[int | str, dict[str, Any]]:
+    """The documented 422 of a route whose workspace comes from the request."""
+    description = (
+        f"Invalid input ({invalid}); workspace_id is {WORKSPACE_REQUIRED[0].lower()}"
+        f"{WORKSPACE_REQUIRED[1:]}"
+    )
+    return {422: {"description": description, "content": {PROBLEM_JSON: {}}}}
 
 
 async def connection_in_scope(
