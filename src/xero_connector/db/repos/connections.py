@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -208,3 +208,23 @@ async def mark_disconnected_in_xero(
         .execution_options(synchronize_session=False)
     )
     return result.scalar_one_or_none()
+
+
+async def consent_reaches_live_connections(
+    session: AsyncSession, *, xero_user_id: str | None, xero_connection_ids: Sequence[str]
+) -> bool:
+    """True while a live row names one of these Xero connections or belongs to this Xero user.
+
+    Revoking a consent removes, at Xero, its user's connections to every organisation it covered,
+    also ones an earlier consent of the same user made: such a consent must not be revoked.
+    """
+    same_user = (
+        select(XeroGrant.id).where(XeroGrant.xero_user_id == xero_user_id)
+        if xero_user_id is not None
+        else None
+    )
+    reaches: ColumnElement[bool] = Connection.xero_connection_id.in_(list(xero_connection_ids))
+    if same_user is not None:
+        reaches = or_(reaches, Connection.grant_id.in_(same_user))
+    query = select(exists().where(Connection.status.in_(LIVE_CONNECTION_STATUSES), reaches))
+    return bool(await session.scalar(query))
