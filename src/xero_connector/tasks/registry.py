@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xero_connector.jobs import ids
-from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
+from xero_connector.tasks.disconnect import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.sweep import sweep
 
