@@ -39,10 +39,10 @@ from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshClient, RefreshPolicy
 from xero_connector.tokens.service import TokenService
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.errors import XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 pytestmark = [
     pytest.mark.slow,

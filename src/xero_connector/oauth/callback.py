@@ -26,10 +26,10 @@ from xero_connector.oauth.consent import store_consent
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
 from xero_connector.oauth.outcome import CallbackFailed, CallbackOutcome, InvalidState
 from xero_connector.oauth.pending import PendingSecret, hash_state, open_pending
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import VaultError
 from xero_connector.xero.errors import XeroError
 from xero_connector.xero.identity import InvalidIdToken, TenantConnection
+from xero_connector.xero.tokenset import TokenSet
 
 log = get_logger(__name__)
 

@@ -24,8 +24,8 @@ from xero_connector.db.repos.connections import (
 from xero_connector.db.repos.grants import add_grant, get_grant, shred_grant
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
 from xero_connector.tokens.sealing import seal_into
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.identity import TenantConnection
+from xero_connector.xero.tokenset import TokenSet
 
 
 async def store_consent(

@@ -46,8 +46,8 @@ from xero_connector.tokens.errors import (
 )
 from xero_connector.tokens.locks import GrantLocks
 from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.errors import InvalidGrant
+from xero_connector.xero.tokenset import TokenSet
 
 log = logging.getLogger(__name__)
 

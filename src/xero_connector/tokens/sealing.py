@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from xero_connector.db.base import new_id
 from xero_connector.db.models import XeroGrant
 from xero_connector.tokens.errors import GrantShredded
-from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.tokenset import TokenSet
 
 TABLE = "xero_grants"
 COLUMN = "token_ciphertext"

@@ -34,7 +34,7 @@ from xero_connector.tokens.refresh import (
     is_due,
 )
 from xero_connector.tokens.sealing import TokenVault, open_tokens
-from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.tokenset import TokenSet
 
 log = logging.getLogger(__name__)
 
