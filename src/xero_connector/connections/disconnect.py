@@ -39,7 +39,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.access import ConnectionDeleter, GrantTokens
 from xero_connector.connections.forget import GrantFate, audit_local_shred, grant_fate
-from xero_connector.connections.remote_delete import delete_at_xero, skip_if_shared
+from xero_connector.connections.remote_delete import (
+    audit_remote_delete,
+    delete_at_xero,
+    skip_if_shared,
+)
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections, grants
@@ -108,19 +112,21 @@ class DisconnectWork:
 
         With ``due_by``, only work due by then is done (a request does not jump a backoff).
         """
+        claim: OwedDelete | None = None
         async with self.sessions() as session:
             row = await connections.read_connection(session, connection_id)
             if row is None:
                 return "nothing owed"
             grant_id = row.grant_id
             owed = row.remote_delete_due_at is not None and row.status == "disconnected"
+            outcome = "not due" if owed else "nothing owed"
             if owed and (due_by is None or _due(row.remote_delete_due_at, due_by)):
                 claim = OwedDelete.of(row)
-                shared = await skip_if_shared(session, claim, at=self.clock(), actor=actor)
+                if await skip_if_shared(session, claim, at=self.clock(), actor=actor):
+                    claim, outcome = None, "shared"
                 await session.commit()
-                outcome = "shared" if shared else await self._delete(claim, actor)
-            else:
-                outcome = "nothing owed" if not owed else "not due"
+        if claim is not None:
+            outcome = await self._delete(claim, actor)
         await self.settle_grant(grant_id, actor=actor, due_by=due_by)
         return outcome
 
@@ -150,15 +156,7 @@ class DisconnectWork:
                 if settled:
                     await grants.mark_end_due(session, claim.grant_id, at=now)
                 if settled and abandoned is not None:
-                    await audit(
-                        session,
-                        actor,
-                        AuditAction.CONNECTION_REMOTE_DELETE,
-                        Target.connection(claim.connection_id),
-                        claim.workspace_id,
-                        result="abandoned",
-                        reason=abandoned,
-                    )
+                    await audit_remote_delete(session, claim, actor, "abandoned", reason=abandoned)
                 outcome = "deleted" if abandoned is None else "abandoned"
                 if not settled:
                     outcome = await self._lost_race(session, claim)
@@ -171,9 +169,7 @@ class DisconnectWork:
             )
         if retry_at is not None:
             job_id = ids.remote_delete_job_id(claim.connection_id, retry_at)
-            await self._enqueue_retry(
-                ids.DELETE_REMOTE_CONNECTION, claim.connection_id, job_id, retry_at
-            )
+            await self._enqueue(ids.DELETE_REMOTE_CONNECTION, claim.connection_id, job_id, retry_at)
         return outcome
 
     async def _delete_failed(
@@ -189,16 +185,7 @@ class DisconnectWork:
         if not await connections.settle_remote_delete(session, claim, deleted=False, at=now):
             return "settled elsewhere", None
         await grants.mark_end_due(session, claim.grant_id, at=now)
-        await audit(
-            session,
-            actor,
-            AuditAction.CONNECTION_REMOTE_DELETE,
-            Target.connection(claim.connection_id),
-            claim.workspace_id,
-            result="gave_up",
-            attempts=attempts,
-            error=error,
-        )
+        await audit_remote_delete(session, claim, actor, "gave_up", attempts=attempts, error=error)
         log.warning(
             "remote delete of connection %s given up after %d attempts (%s)",
             claim.connection_id,
@@ -221,9 +208,9 @@ class DisconnectWork:
             claim.connection_id,
         )
         grant = await grants.read_grant(session, row.grant_id)
-        if grant is not None and self.dispatcher is not None:
+        if grant is not None:
             job_id = ids.check_connections_job_id(grant.id, grant.refresh_generation)
-            await self.dispatcher.enqueue(ids.CHECK_CONNECTIONS, grant.id, job_id=job_id)
+            await self._enqueue(ids.CHECK_CONNECTIONS, grant.id, job_id)
         return "reconnected"
 
     async def settle_grant(
@@ -277,46 +264,50 @@ class DisconnectWork:
                 session, grant_id, attempts=attempts, due_at=due, error=error
             )
             if booked and attempts == 0:
-                await audit(
-                    session,
-                    actor,
-                    AuditAction.GRANT_REVOKE,
-                    Target.grant(grant_id),
-                    workspace_id,
-                    result="revocation_owed",
-                    reason=REVOKE_REASON,
-                )
+                await _audit_revoke(session, grant_id, workspace_id, actor, "revocation_owed")
             await session.commit()
         if booked:
-            await self._enqueue_retry(
-                ids.REVOKE_GRANT, grant_id, ids.revoke_job_id(grant_id, due), due
-            )
+            await self._enqueue(ids.REVOKE_GRANT, grant_id, ids.revoke_job_id(grant_id, due), due)
         return "retry"
 
     async def _audit_revoke(
         self, grant_id: str, workspace_id: str, actor: Actor, result: str, **detail: int | str
     ) -> None:
         async with self.sessions() as session:
-            await audit(
-                session,
-                actor,
-                AuditAction.GRANT_REVOKE,
-                Target.grant(grant_id),
-                workspace_id,
-                result=result,
-                reason=REVOKE_REASON,
-                **detail,
-            )
+            await _audit_revoke(session, grant_id, workspace_id, actor, result, **detail)
             await session.commit()
 
-    async def _enqueue_retry(self, job: str, row_id: str, job_id: str, due: datetime) -> None:
-        """Enqueue a booked retry, deferred to its due time (the id the sweeper would give it)."""
+    async def _enqueue(
+        self, job: str, row_id: str, job_id: str, due: datetime | None = None
+    ) -> None:
+        """Enqueue follow-up work (a booked retry deferred to its due time, with the id the
+        sweeper would give it). Best effort: the rows still say what is owed."""
         if self.dispatcher is None:
             return
         try:
             await self.dispatcher.enqueue(job, row_id, job_id=job_id, defer_until=due)
-        except Exception:  # the row is booked; the sweeper enqueues it when it is due
-            log.exception("could not enqueue the retry of %s %s", job, row_id)
+        except Exception:
+            log.exception("could not enqueue %s for %s", job, row_id)
+
+
+async def _audit_revoke(
+    session: AsyncSession,
+    grant_id: str,
+    workspace_id: str,
+    actor: Actor,
+    result: str,
+    **detail: int | str,
+) -> None:
+    await audit(
+        session,
+        actor,
+        AuditAction.GRANT_REVOKE,
+        Target.grant(grant_id),
+        workspace_id,
+        result=result,
+        reason=REVOKE_REASON,
+        **detail,
+    )
 
 
 def _log_failure(what: str, row_id: str, exc: Exception) -> None:

@@ -46,15 +46,22 @@ async def skip_if_shared(
     )
     if not shared:
         return False
-    if not await connections.settle_remote_delete(session, owed, deleted=False, at=at):
-        return True  # the row changed meanwhile (settled elsewhere, or re-made): not ours
+    if await connections.settle_remote_delete(session, owed, deleted=False, at=at):
+        await audit_remote_delete(session, owed, actor, "skipped", reason=SHARED_REASON)
+    # else the row changed meanwhile (settled elsewhere, or re-made): not ours to touch
+    return True
+
+
+async def audit_remote_delete(
+    session: AsyncSession, owed: OwedDelete, actor: Actor, result: str, **detail: int | str
+) -> None:
+    """The audit event of a remote delete not made: ``skipped``, ``abandoned`` or ``gave_up``."""
     await audit(
         session,
         actor,
         AuditAction.CONNECTION_REMOTE_DELETE,
         Target.connection(owed.connection_id),
         owed.workspace_id,
-        result="skipped",
-        reason=SHARED_REASON,
+        result=result,
+        **detail,
     )
-    return True
