@@ -149,17 +149,20 @@ async def _take_state(
     elif not await consume_state(session, row.id, now=now):
         problem = "reused"
     if problem is not None:
-        await audit(
-            session,
-            Actor(CALLBACK_ACTOR, source),
-            AuditAction.CONNECT_CALLBACK,
-            Target.oauth_state(row.id) if row is not None else None,
-            row.workspace_id if row is not None else None,
-            result="rejected",
-            problem=f"state {problem}",
-        )
-        # The request dependency rolls back on the error below; keep the audit event.
-        await session.commit()
+        if row is None:  # anyone can send these: a log line, not an audit row each
+            log.info("callback_state_unknown")
+        else:
+            await audit(
+                session,
+                Actor(CALLBACK_ACTOR, source),
+                AuditAction.CONNECT_CALLBACK,
+                Target.oauth_state(row.id),
+                row.workspace_id,
+                result="rejected",
+                problem=f"state {problem}",
+            )
+            # The request dependency rolls back on the error below; keep the audit event.
+            await session.commit()
         raise InvalidState(f"the authorization state is {problem}; start the connection again")
     assert row is not None
     # Committed now, so the state cannot be replayed even if a later step fails.
