@@ -7,20 +7,28 @@ records waiting (or blocked records not looked at for a while) but no active run
 Run by a cron in every dispatcher. Because every unit of work is a row first and job ids are
 deterministic, re-enqueueing is harmless (duplicates are dropped) and a flushed or restarted
 Redis loses nothing: the next sweep puts it all back.
+
+It also deletes OAuth states a day past their expiry (until then a late callback still hears
+"expired" rather than "unknown").
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
-from xero_connector.db.repos import connections, grants, record_sync, sync_runs
+from xero_connector.db.repos import connections, grants, oauth_states, record_sync, sync_runs
 from xero_connector.jobs import ids
+from xero_connector.logs import get_logger
 from xero_connector.sync.requests import request_sync
 from xero_connector.tasks.context import TaskResources, resources
 
+log = get_logger(__name__)
+
 ENQUEUE_CONCURRENCY = 50
+STATES_KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -39,6 +47,12 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         )
         deletes = await connections.owed_remote_deletes(session, now=now, limit=res.sweep_limit)
         revocations = await grants.owed_revocations(session, now=now, limit=res.sweep_limit)
+        stale = await oauth_states.delete_stale_states(
+            session, before=now - STATES_KEPT_AFTER_EXPIRY, limit=res.sweep_limit
+        )
+        await session.commit()
+    if stale:
+        log.info("stale_oauth_states_deleted", count=stale)
     scheduled = await _schedule_runs(res) if res.sync is not None else 0
     async with res.session_factory() as session:
         runs = await sync_runs.due_runs(session, now=res.clock(), limit=res.sweep_limit)
