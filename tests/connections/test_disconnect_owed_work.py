@@ -151,7 +151,8 @@ class _Recorder:
         self.jobs: list[tuple[str, tuple[Any, ...]]] = []
 
     async def enqueue(self, job: str, *args: Any, job_id: str, defer_until: Any = None) -> bool:
-        self.jobs.append((job, args))
+        if job not in (ids.PULL_SETTINGS, ids.SYNC_RUN):  # what every connect asks for
+            self.jobs.append((job, args))
         return True
 
 

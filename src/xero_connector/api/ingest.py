@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.api.deps import CallerDep, SessionDep
@@ -17,6 +17,7 @@ from xero_connector.api.ledger_schemas import (
     InvoiceBatch,
     ItemResultOut,
 )
+from xero_connector.api.scope import connection_in_scope
 from xero_connector.auth.caller import Caller
 from xero_connector.auth.policy import Action
 from xero_connector.connections import get_connection
@@ -24,7 +25,12 @@ from xero_connector.errors import Conflict
 from xero_connector.ledger.ingest import ingest
 from xero_connector.ledger.sync_request import SyncRequest
 
-router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["records"])
+# The connection of the path is checked against the caller's workspaces for every route.
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}",
+    tags=["records"],
+    dependencies=[Depends(connection_in_scope)],
+)
 
 _DOC = (
     "Upsert up to 1,000 {what} by `external_id`, each validated on its own: one result per item "
@@ -42,7 +48,6 @@ async def _ingest(
     session: AsyncSession,
     request_sync: SyncRequest,
 ) -> Response:
-    caller.require(Action.INGEST)
     connection = await get_connection(session, connection_id, visible=caller.can_see)
     if connection.status == "disconnected":
         raise Conflict("the connection is disconnected; connect the organisation again first")
@@ -67,6 +72,7 @@ async def ingest_contacts(
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
+    caller.require(Action.INGEST)
     return await _ingest("contact", connection_id, body.items, caller, session, request_sync)
 
 
@@ -82,6 +88,7 @@ async def ingest_invoices(
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
+    caller.require(Action.INGEST)
     return await _ingest("invoice", connection_id, body.items, caller, session, request_sync)
 
 
@@ -97,6 +104,7 @@ async def ingest_bank_transactions(
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
+    caller.require(Action.INGEST)
     return await _ingest(
         "bank_transaction", connection_id, body.items, caller, session, request_sync
     )

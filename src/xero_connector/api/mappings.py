@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.mapping_schemas import MappingsIn, MappingsOut
 from xero_connector.api.problems import PROBLEM_JSON
+from xero_connector.api.scope import connection_in_scope
 from xero_connector.api.xero_deps import request_source
 from xero_connector.auth.policy import Action
 from xero_connector.connections import get_connection
@@ -14,7 +15,12 @@ from xero_connector.db.base import utcnow
 from xero_connector.mappings import service
 from xero_connector.mappings.validate import Entry
 
-router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["mappings"])
+# The connection of the path is checked against the caller's workspaces for every route.
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}",
+    tags=["mappings"],
+    dependencies=[Depends(connection_in_scope)],
+)
 
 
 @router.get("/mappings", response_model=MappingsOut)

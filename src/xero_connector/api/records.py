@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.ledger_deps import MappingsLoaderDep, SyncRequestDep
@@ -15,12 +15,18 @@ from xero_connector.api.ledger_schemas import (
     RecordPage,
     RecordStatus,
 )
+from xero_connector.api.scope import connection_in_scope
 from xero_connector.auth.policy import Action
 from xero_connector.connections import get_connection
 from xero_connector.ledger import outbox
 from xero_connector.ledger.translate import Blocked, NotSent
 
-router = APIRouter(prefix="/v1/connections/{connection_id}/records", tags=["records"])
+# The connection of the path is checked against the caller's workspaces for every route.
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}/records",
+    tags=["records"],
+    dependencies=[Depends(connection_in_scope)],
+)
 
 
 @router.get("", response_model=RecordPage)

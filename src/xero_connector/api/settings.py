@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.mapping_schemas import (
@@ -20,12 +20,18 @@ from xero_connector.api.mapping_schemas import (
     TrackingCategoryOut,
     TrackingStatus,
 )
+from xero_connector.api.scope import connection_in_scope
 from xero_connector.auth.policy import Action
 from xero_connector.connections import get_connection
 from xero_connector.db.base import utcnow
 from xero_connector.mappings import reads, service
 
-router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["settings"])
+# The connection of the path is checked against the caller's workspaces for every route.
+router = APIRouter(
+    prefix="/v1/connections/{connection_id}",
+    tags=["settings"],
+    dependencies=[Depends(connection_in_scope)],
+)
 
 
 @router.get("/accounts", response_model=AccountList)

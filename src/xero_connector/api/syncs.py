@@ -7,43 +7,51 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.scope import NOT_FOUND, ConnectionInScope, RunInScope
 from xero_connector.api.sync_schemas import SyncRunOut, SyncRunPage
 from xero_connector.auth.policy import Action
-from xero_connector.sync.views import list_connection_runs, read_run, start_sync
+from xero_connector.sync.views import list_connection_runs, start_sync
 
 router = APIRouter(prefix="/v1", tags=["sync"])
+
+_NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": NOT_FOUND}}
 
 
 @router.post(
     "/connections/{connection_id}/sync",
     response_model=SyncRunOut,
     status_code=202,
-    responses={200: {"model": SyncRunOut, "description": "A run is already queued or running"}},
+    responses={
+        200: {"model": SyncRunOut, "description": "A run is already queued, running or waiting"},
+        404: {"description": NOT_FOUND},
+        409: {"description": "The connection is not active (disconnected, needs re-auth)"},
+    },
 )
 async def sync_connection(
-    connection_id: str, caller: CallerDep, session: SessionDep, response: Response
+    connection: ConnectionInScope, caller: CallerDep, session: SessionDep, response: Response
 ) -> SyncRunOut:
-    """Start a sync run (202), or answer the run already queued, running or waiting (200).
-
-    A connection that is not active (disconnected, needs re-auth): 409.
-    """
+    """Start a sync run (202), or answer the run already queued, running or waiting (200)."""
     caller.require(Action.SYNC)
-    requested = await start_sync(session, connection_id, visible=caller.can_see)
+    requested = await start_sync(session, connection)
     if not requested.created:
         response.status_code = 200
     return SyncRunOut.of(requested.run)
 
 
-@router.get("/syncs/{run_id}", response_model=SyncRunOut)
-async def read_sync_run(run_id: str, caller: CallerDep, session: SessionDep) -> SyncRunOut:
-    """One run: status, per-kind counts, progress, error (another workspace's: 404)."""
+@router.get(
+    "/syncs/{run_id}",
+    response_model=SyncRunOut,
+    responses={404: {"description": "No such run, or one of a workspace the caller may not see."}},
+)
+async def read_sync_run(run: RunInScope, caller: CallerDep) -> SyncRunOut:
+    """One run: status, per-kind counts, progress, error."""
     caller.require(Action.READ)
-    return SyncRunOut.of(await read_run(session, run_id, visible=caller.can_see))
+    return SyncRunOut.of(run)
 
 
-@router.get("/connections/{connection_id}/syncs", response_model=SyncRunPage)
+@router.get("/connections/{connection_id}/syncs", response_model=SyncRunPage, responses=_NOT_FOUND)
 async def list_sync_runs(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -51,9 +59,7 @@ async def list_sync_runs(
 ) -> SyncRunPage:
     """A connection's runs, newest first."""
     caller.require(Action.READ)
-    page = await list_connection_runs(
-        session, connection_id, visible=caller.can_see, cursor=cursor, limit=limit
-    )
+    page = await list_connection_runs(session, connection, cursor=cursor, limit=limit)
     return SyncRunPage(
         items=[SyncRunOut.of(run) for run in page.items], next_cursor=page.next_cursor
     )

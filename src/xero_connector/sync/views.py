@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.connections import get_connection
 from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
-from xero_connector.db.models import SyncRun
+from xero_connector.db.models import Connection, SyncRun
 from xero_connector.db.repos import sync_runs
 from xero_connector.errors import Conflict, NotFound
 from xero_connector.sync.requests import SyncRequest, request_sync
@@ -31,11 +31,8 @@ def run_progress(run: SyncRun) -> tuple[int, int]:
     return run.done, run.done + pending
 
 
-async def start_sync(
-    session: AsyncSession, connection_id: str, *, visible: Callable[[str], bool]
-) -> SyncRequest:
-    """A manual run of a visible, active connection (or the run already active)."""
-    connection = await get_connection(session, connection_id, visible=visible)
+async def start_sync(session: AsyncSession, connection: Connection) -> SyncRequest:
+    """A manual run of an active connection (or the run already active)."""
     if connection.status != "active":
         raise Conflict(f"the connection is {connection.status}; reconnect it to sync")
     return await request_sync(session, connection.id, "manual")
@@ -56,15 +53,9 @@ async def read_run(
 
 
 async def list_connection_runs(
-    session: AsyncSession,
-    connection_id: str,
-    *,
-    visible: Callable[[str], bool],
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, connection: Connection, *, cursor: str | None, limit: int
 ) -> Page[SyncRun]:
     """A connection's runs, newest first."""
-    connection = await get_connection(session, connection_id, visible=visible)
     before = decode_cursor(cursor) if cursor else None
     rows = list(await sync_runs.list_runs(session, connection.id, before=before, limit=limit + 1))
     more = len(rows) > limit
