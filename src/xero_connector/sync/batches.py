@@ -197,27 +197,28 @@ async def settle_results(
     tally = Tally()
     if len(results) != len(batch.members):  # cannot be matched: treat as lost
         raise ValueError("Xero answered a different number of elements than were sent")
+    synced: list[tuple[str, int, str | None]] = []
     for member, result in zip(batch.members, results, strict=True):
-        if result.status == "error":
-            messages = result.messages or ["Xero refused the element without a message"]
-            if await record_sync.settle_failed(
-                session,
-                member["id"],
-                batch_id=batch.id,
-                version=member["v"],
-                messages=messages,
-                now=now,
-            ):
-                tally.add(batch.kind, "failed")
-        elif await record_sync.settle_synced(
+        if result.status != "error":
+            synced.append((member["id"], member["v"], result.xero_id))
+            continue
+        messages = result.messages or ["Xero refused the element without a message"]
+        if await record_sync.settle_failed(
             session,
             member["id"],
             batch_id=batch.id,
             version=member["v"],
-            xero_id=result.xero_id,
+            messages=messages,
             now=now,
         ):
-            tally.add(batch.kind, "synced")
+            tally.add(batch.kind, "failed")
+    settled = await record_sync.settle_many_synced(session, synced, batch_id=batch.id, now=now)
+    if settled < len(synced):  # some were taken from the batch: keep their Xero ids one by one
+        for record_id, version, xero_id in synced:
+            settled += await record_sync.settle_synced(
+                session, record_id, batch_id=batch.id, version=version, xero_id=xero_id, now=now
+            )
+    tally.add(batch.kind, "synced", settled)
     await sync_batches.set_status(session, batch.id, "done", now=now)
     return tally
 

@@ -121,6 +121,38 @@ async def settle_synced(
     return False
 
 
+async def settle_many_synced(
+    session: AsyncSession,
+    synced: Sequence[tuple[str, int, str | None]],
+    *,
+    batch_id: str,
+    now: datetime,
+) -> int:
+    """:func:`settle_synced` for many ``(record_id, version, xero_id)`` of one batch in one
+    statement; how many it settled (the caller settles the others one by one)."""
+    if not synced:
+        return 0
+    ids = [record_id for record_id, _, _ in synced]
+    versions = case({rid: version for rid, version, _ in synced}, value=Record.id)
+    xero_ids = case({rid: xid for rid, _, xid in synced if xid is not None}, value=Record.id)
+    result = await session.execute(
+        update(Record)
+        .where(Record.id.in_(ids), Record.batch_id == batch_id)
+        .values(
+            xero_id=func.coalesce(xero_ids, Record.xero_id),
+            synced_version=versions,
+            synced_at=now,
+            status=case((Record.version == versions, "synced"), else_="pending"),
+            errors=[],
+            blocked_reason=None,
+            batch_id=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def settle_failed(
     session: AsyncSession,
     record_id: str,
