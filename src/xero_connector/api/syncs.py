@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.scope import NOT_FOUND, ConnectionInScope, RunInScope
 from xero_connector.api.sync_schemas import SyncRunOut, SyncRunPage
 from xero_connector.auth.policy import Action
@@ -14,7 +15,9 @@ from xero_connector.sync.views import list_connection_runs, start_sync
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
-_NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": NOT_FOUND}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}}
+}
 
 
 @router.post(
@@ -23,8 +26,11 @@ _NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": NOT_FOUND}}
     status_code=202,
     responses={
         200: {"model": SyncRunOut, "description": "A run is already queued, running or waiting"},
-        404: {"description": NOT_FOUND},
-        409: {"description": "The connection is not active (disconnected, needs re-auth)"},
+        404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}},
+        409: {
+            "description": "The connection is not active (disconnected, needs re-auth)",
+            "content": {PROBLEM_JSON: {}},
+        },
     },
 )
 async def sync_connection(
@@ -41,7 +47,12 @@ async def sync_connection(
 @router.get(
     "/syncs/{run_id}",
     response_model=SyncRunOut,
-    responses={404: {"description": "No such run, or one of a workspace the caller may not see."}},
+    responses={
+        404: {
+            "description": "No such run, or one of a workspace the caller may not see.",
+            "content": {PROBLEM_JSON: {}},
+        }
+    },
 )
 async def read_sync_run(run: RunInScope, caller: CallerDep) -> SyncRunOut:
     """One run: status, per-kind counts, progress, error."""

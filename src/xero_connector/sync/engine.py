@@ -18,7 +18,6 @@ The run's state is in its row; the next slice is enqueued after the row says so.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from xero_connector.db.repos import connections as connection_repo
 from xero_connector.db.repos import sync_batches, sync_runs
 from xero_connector.jobs import ids
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.logs import get_logger
 from xero_connector.sync import progress
 from xero_connector.sync.batches import Tally
 from xero_connector.sync.port import RunStopped, SyncStop, TenantPort, XeroPort
@@ -39,7 +39,7 @@ from xero_connector.sync.reconcile import find_evidence, settle_lost
 from xero_connector.sync.requests import request_sync
 from xero_connector.sync.translation import Translations
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PHASES = ("contact", "invoice", "bank_transaction", "done")
 
@@ -202,7 +202,7 @@ class SyncEngine:
             requested = await request_sync(session, run.connection_id, "schedule")
             follow_up = requested.run.id if requested.created else None
         await session.commit()
-        log.info("sync run %s finished", run.id)
+        log.info("sync_run_finished", run_id=run.id)
         if follow_up is not None:
             await self._enqueue(follow_up, 0, None)
 
@@ -216,7 +216,7 @@ class SyncEngine:
                 defer_until=not_before,
             )
         except Exception:  # the row says it is due: the sweeper enqueues it
-            log.exception("could not enqueue slice %d of sync run %s", step, run_id)
+            log.exception("sync_slice_enqueue_failed", run_id=run_id, step=step)
 
 
 __all__ = ["PHASES", "RunStopped", "SyncEngine"]

@@ -8,12 +8,12 @@ lock, so pages are claimed in order; sends and settles run concurrently.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from xero_connector.db.models import Connection, SyncRun
+from xero_connector.logs import get_logger
 from xero_connector.sync import batches
 from xero_connector.sync.batches import Prepared, Tally
 from xero_connector.sync.port import (
@@ -30,7 +30,7 @@ from xero_connector.sync.translation import Translate
 if TYPE_CHECKING:
     from xero_connector.sync.engine import SyncEngine
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 AFTER_LOST_ANSWER = 1.0  # seconds before the next slice reconciles a lost answer
 
@@ -150,7 +150,7 @@ class Pusher:
             return
         except Exception as exc:  # AnswerLost, or anything unforeseen once the request may be out
             if not isinstance(exc, AnswerLost):
-                log.exception("sending batch %s failed; reconciling it", batch.id)
+                log.exception("sync_batch_send_failed", batch_id=batch.id)
             await self._lose(prepared)
             return
         try:
@@ -160,7 +160,7 @@ class Pusher:
                 )
                 await session.commit()
         except ValueError:
-            log.warning("batch %s: Xero's answer does not match what was sent", batch.id)
+            log.warning("sync_batch_answer_mismatch", batch_id=batch.id)
             await self._lose(prepared)
 
     async def _lose(self, prepared: Prepared) -> None:
