@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     app_calls_per_minute: int = Field(10000, description="Xero calls per minute, app-wide.")
     xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
+    max_body_bytes: int = Field(
+        48 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 above it, before the body is read); "
+        "the default holds 1,000 invoices of 100 lines each.",
+    )
     log_level: str = Field("INFO", description="Log level.")
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

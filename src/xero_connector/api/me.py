@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from xero_connector.api.deps import CallerDep
+from xero_connector.api.scope import NO_WORKSPACE
 from xero_connector.auth.policy import SERVED_ACTIONS, Action, Role
 
 router = APIRouter(prefix="/v1", tags=["callers"])
@@ -23,7 +24,12 @@ class Me(BaseModel):
     actions: list[Action]
 
 
-@router.get("/me", response_model=Me, summary="The authenticated caller")
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="The authenticated caller",
+    dependencies=[NO_WORKSPACE],  # it only describes the credential
+)
 async def me(caller: CallerDep) -> Me:
     return Me(
         actor=caller.actor,

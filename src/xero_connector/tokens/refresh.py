@@ -15,8 +15,10 @@ Order of events for one refresh (each step's commit happens before the next step
 Failures: ``invalid_grant`` is retried once with the same token while inside the grace, after
 re-reading the row; if it persists, the grant and its connections become ``needs_reauth`` (with an
 audit event). Transient failures (5xx, 429, timeouts) set a jittered backoff (``next_attempt_at``)
-and never count as an auth failure; the start mark stays so the next attempt resends the same
-token, and the backoff never schedules that resend after the grace has run out.
+and never count as an auth failure. Every later refresh honours the backoff, on demand or
+scheduled, in any process: step 2 raises ``RefreshBackingOff`` while it runs. The start mark
+stays so the next attempt resends the same token, and the backoff never schedules that resend
+after the grace has run out.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from xero_connector.tokens.errors import (
     GrantNotFound,
     GrantShredded,
     GrantUnavailable,
+    RefreshBackingOff,
 )
 from xero_connector.tokens.locks import GrantLocks
 from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
@@ -154,6 +157,11 @@ class GrantRefresher:
                 due = is_due(grant, now, self._policy, keepalive=request.keepalive)
                 if moved_on or not (due or request.refuses(tokens)):
                     return tokens
+                if grant.next_attempt_at is not None and grant.next_attempt_at > now:
+                    # Xero failed the last attempt (429, 5xx): nobody, in any process, calls
+                    # again before the backoff ends. On-demand callers keep a still-valid token.
+                    wait = (grant.next_attempt_at - now).total_seconds()
+                    raise RefreshBackingOff(grant_id, retry_after=wait)
                 resumed = grant.refresh_started_at is not None
                 started_at = grant.refresh_started_at or now
                 if not await grants.mark_refresh_started(session, grant_id, generation, now):
