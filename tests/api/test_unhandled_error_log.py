@@ -1,8 +1,9 @@
 """An unhandled error's log line masks the caller's credential without ``configure_logging``.
 
-An application embedded (or made by a test) never calls ``configure_logging``; structlog's
-default console renderer then prints tracebacks with every frame's locals, the request's
-``Authorization`` header among them.
+An application embedded (or made by a test) never calls ``configure_logging``: the event then goes
+to whatever handles the standard library's records (here pytest's capture), or, should structlog
+be used unconfigured, to its default console renderer, which prints every frame's locals, the
+request's ``Authorization`` header among them.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ def unconfigured_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("unconfigured_logging")
 async def test_an_unhandled_error_never_prints_the_callers_key(
-    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+    client: httpx.AsyncClient,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     response = await client.get("/v1/probe/boom", headers={"Authorization": f"Bearer {API_KEY}"})
     assert_problem(response, 500, "internal_error")
     captured = capsys.readouterr()
-    output = captured.out + captured.err
+    output = captured.out + captured.err + caplog.text
     assert "unhandled_error" in output
     assert "RuntimeError" in output  # the traceback is still there, only masked
     assert "SuperSecretKeyMaterial" not in output
