@@ -1,9 +1,8 @@
 """An unhandled error's log line masks the caller's credential without ``configure_logging``.
 
-An application embedded (or made by a test) never calls ``configure_logging``: the event then goes
-to whatever handles the standard library's records (here pytest's capture), or, should structlog
-be used unconfigured, to its default console renderer, which prints every frame's locals, the
-request's ``Authorization`` header among them.
+An application embedded (or made by a test) never calls ``configure_logging``; structlog's
+default console renderer then prints tracebacks with every frame's locals, the request's
+``Authorization`` header among them.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ async def test_an_unhandled_error_never_prints_the_callers_key(
     response = await client.get("/v1/probe/boom", headers={"Authorization": f"Bearer {API_KEY}"})
     assert_problem(response, 500, "internal_error")
     captured = capsys.readouterr()
-    output = captured.out + captured.err + caplog.text
+    output = captured.out + captured.err + caplog.text  # printed or handed to stdlib logging
     assert "unhandled_error" in output
     assert "RuntimeError" in output  # the traceback is still there, only masked
     assert "SuperSecretKeyMaterial" not in output
