@@ -174,6 +174,7 @@ def xero_services(
         policy=refresh_policy(settings),
     )
     api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    identity.limiter = api.limiter  # Xero counts /connections calls in the app's minute limit
     return XeroServices(vault, identity, tokens, api)
 
 
