@@ -10,6 +10,7 @@ import pytest
 import respx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import MakeDatabase
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
 from tests.tokens.fixtures import SeedGrant
 from tests.xero.client_edges_support import API, api, fake, mocked, ref_of, router
@@ -24,6 +25,13 @@ from xero_connector.xero.errors import (
     XeroValidation,
 )
 from xero_connector.xero.limiter import LimiterWouldWait
+
+
+@pytest.fixture(scope="module")
+async def db_url(make_database: MakeDatabase) -> str:
+    """One database for the module: each test stores its own grant and connection."""
+    return await make_database()
+
 
 __all__ = ["api", "fake", "mocked", "router"]
 

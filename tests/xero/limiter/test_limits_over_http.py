@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import MakeDatabase
 from tests.tokens.sandbox_support import SandboxServer
 from tests.xero.limiter.conftest import MakeBackend
 from tests.xero.limiter_processes import sandbox
@@ -23,6 +24,13 @@ from xero_connector.vault import Vault
 from xero_connector.xero.client import TenantClient, XeroApiClient
 from xero_connector.xero.errors import XeroRateLimited
 from xero_connector.xero.limiter import LimiterWouldWait
+
+
+@pytest.fixture(scope="module")
+async def db_url(make_database: MakeDatabase) -> str:
+    """One database for the module: each test stores its own grant and connection."""
+    return await make_database()
+
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +44,7 @@ def limits() -> dict[str, int]:
 
 @pytest.fixture
 def server(limits: dict[str, int]) -> Iterator[SandboxServer]:
-    with sandbox("--time-scale", str(SCALE), **limits) as running:
+    with sandbox(scale=SCALE, **limits) as running:
         yield running
 
 
@@ -131,3 +139,21 @@ async def test_calls_made_behind_our_back_are_learnt_from_the_headers(
     stats = server.stats()
     assert stats["breaches_total"] == 0, stats["breaches"]
     assert stats["calls_per_tenant"][tenant.ref.tenant_id] == 70
+
+
+async def test_remaining_counts_lowered_at_the_sandbox_are_learnt(
+    tenant: TenantClient, server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    lowered = await http.post(
+        f"{server.origin}/_sandbox/limits",
+        json={"tenant": tenant.ref.tenant_id, "minute_remaining": 3, "day_remaining": 40},
+    )
+    lowered.raise_for_status()
+    read = await tenant.get("Organisation")
+    assert read.headers["x-minlimit-remaining"] == "2"
+    await tenant.get("Organisation")
+    await tenant.get("Organisation")
+    # Xero's count wins over ours (57 left): the next call would wait for the window.
+    with pytest.raises(LimiterWouldWait):
+        await tenant.get("Organisation", max_wait=0.2)
+    assert server.stats()["breaches_total"] == 0
