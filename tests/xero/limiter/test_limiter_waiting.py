@@ -29,8 +29,14 @@ class HeldStep:
         await self.go.wait()
         return await self.inner.try_acquire(tenant, lease_id)
 
-    async def release(self, tenant: str | None, lease_id: str, feedback: Feedback | None) -> None:
-        await self.inner.release(tenant, lease_id, feedback)
+    async def release(
+        self,
+        tenant: str | None,
+        lease_id: str,
+        feedback: Feedback | None,
+        admitted_at: float | None = None,
+    ) -> None:
+        await self.inner.release(tenant, lease_id, feedback, admitted_at)
 
     async def renew(self, tenant: str | None, lease_id: str) -> bool:
         return await self.inner.renew(tenant, lease_id)

@@ -38,6 +38,7 @@ class Lease:
     tenant: str | None
     id: str
     waited: float
+    admitted_at: float | None = None  # the backend's clock
     feedback: Feedback | None = None
     _released: bool = field(default=False, repr=False)
 
@@ -64,7 +65,7 @@ class Limiter:
                 waited = time.monotonic() - started
                 if verdict.admitted:
                     metrics.limiter_waited(waited)
-                    return Lease(tenant, lease_id, waited)
+                    return Lease(tenant, lease_id, waited, verdict.at)
                 if max_wait is not None and waited + verdict.wait > max_wait:
                     raise LimiterWouldWait(waited + verdict.wait)
                 await self._sleep(key, verdict)
@@ -74,7 +75,7 @@ class Limiter:
         if lease._released:
             return
         lease._released = True
-        await self.backend.release(lease.tenant, lease.id, lease.feedback)
+        await self.backend.release(lease.tenant, lease.id, lease.feedback, lease.admitted_at)
         freed = self._freed.pop(lease.tenant or _TENANTLESS, None)
         if freed is not None:
             freed.set()
@@ -114,7 +115,7 @@ class Limiter:
     def _give_back(self, tenant: str | None, lease_id: str, done: asyncio.Future[Verdict]) -> None:
         if done.cancelled() or done.exception() is not None or not done.result().admitted:
             return
-        task = asyncio.ensure_future(self.release(Lease(tenant, lease_id, 0.0)))
+        task = asyncio.ensure_future(self.release(Lease(tenant, lease_id, 0.0, done.result().at)))
         self._giving_back.add(task)
         task.add_done_callback(self._giving_back.discard)
 
