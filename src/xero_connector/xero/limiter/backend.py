@@ -59,8 +59,6 @@ class Verdict:
         return self.reason == "admitted"
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class ParkInfo:
     """A tenant paused by a 429: until when (backend clock seconds from now) and why."""
