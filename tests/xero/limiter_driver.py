@@ -54,6 +54,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
     sessions = make_session_factory(engine)
     limiter = limiter_of(spec)
     outcomes: Counter[str] = Counter()
+    answered: list[float] = []
     async with httpx.AsyncClient() as http:
         origin = spec["sandbox"]
         identity = XeroIdentity(
@@ -85,6 +86,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
                 try:
                     await tenant.get("Organisation")
                     outcomes["ok"] += 1
+                    answered.append(time.time())
                 except XeroRateLimited as limited:
                     outcomes[f"429:{limited.problem}"] += 1
 
@@ -92,7 +94,8 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
         await api.aclose()
         await identity.aclose()
     await engine.dispose()
-    return {"outcomes": dict(outcomes), "round_trips": limiter.backend.round_trips}  # type: ignore[attr-defined]
+    round_trips = limiter.backend.round_trips  # type: ignore[attr-defined]
+    return {"outcomes": dict(outcomes), "answered": answered, "round_trips": round_trips}
 
 
 def main() -> None:

@@ -77,6 +77,16 @@ def start(spec_: dict[str, Any]) -> subprocess.Popen[str]:
     )
 
 
+def most_in_any(times: list[float], window: float) -> int:
+    """The most of ``times`` inside any ``window``-long stretch."""
+    ordered, best, low = sorted(times), 0, 0
+    for high, moment in enumerate(ordered):
+        while moment - ordered[low] >= window:
+            low += 1
+        best = max(best, high - low + 1)
+    return best
+
+
 def results(processes: Sequence[subprocess.Popen[str]], timeout: float) -> list[dict[str, Any]]:
     found = []
     for process in processes:

@@ -21,6 +21,7 @@ from tests.conftest import REDIS_URL
 from tests.xero.limiter_processes import (
     SCALE,
     fast_limits,
+    most_in_any,
     namespace,
     results,
     sandbox,
@@ -37,17 +38,19 @@ pytestmark = pytest.mark.slow
 KEYS = generate_key_entry()
 VAULT = Vault(LocalKeyring.from_setting(KEYS))
 PROCESSES = 4
-SECONDS = 6.0  # six Xero minutes
+MINUTE_SCALE = 20.0  # a Xero minute is three real seconds: what a loaded 2-core machine drives
 
 
 @pytest.mark.parametrize(
-    ("scenario", "sandbox_limits", "client_limits", "flags"),
+    ("scenario", "scale", "seconds", "sandbox_limits", "client_limits", "flags"),
     [
-        # The minute limit binds: 60 a (scaled) minute, whatever the callers want.
-        ("minute", {}, {}, ("--latency-ms", "5", "--latency-jitter-ms", "5")),
+        # The minute limit binds: 60 a (scaled) minute, five minutes long.
+        ("minute", MINUTE_SCALE, 15.0, {}, {}, ("--latency-ms", "5", "--latency-jitter-ms", "5")),
         # Concurrency binds: slow answers, a minute limit out of reach.
         (
             "concurrency",
+            SCALE,
+            6.0,
             {"tenant_per_minute": 100000},
             {"tenant_minute": 100000},
             ("--latency-ms", "60", "--latency-jitter-ms", "40"),
@@ -58,16 +61,18 @@ async def test_processes_driving_one_tenant_never_breach_its_limits(
     db_url: str,
     sessions: async_sessionmaker[AsyncSession],
     scenario: str,
+    scale: float,
+    seconds: float,
     sandbox_limits: dict[str, int],
     client_limits: dict[str, int],
     flags: tuple[str, ...],
 ) -> None:
-    with sandbox(*flags, **sandbox_limits) as server:
+    with sandbox(*flags, scale=scale, **sandbox_limits) as server:
         async with httpx.AsyncClient() as http:
             tenant = await connect_all(server, http, sessions, VAULT)
         ref = tenant.refs[0]
         ns = namespace()
-        limits = fast_limits(**client_limits)
+        limits = fast_limits(time_scale=scale, **client_limits)
         drivers = [
             start(
                 spec(
@@ -78,7 +83,7 @@ async def test_processes_driving_one_tenant_never_breach_its_limits(
                     ref=ref,
                     ns=ns,
                     limits=limits,
-                    seconds=SECONDS,
+                    seconds=seconds,
                     coroutines=8,
                 )
             )
@@ -94,11 +99,11 @@ async def test_processes_driving_one_tenant_never_breach_its_limits(
     made = stats["calls_per_tenant"][ref.tenant_id]
     assert made == outcomes["ok"]
     if scenario == "minute":
-        windows = SECONDS * SCALE / 60
-        # Never more than the limit per window (one more window may have started) and,
-        # even on a loaded machine, most of it used.
+        windows = seconds * scale / 60
         assert made <= 60 * (windows + 1)
-        assert made >= 0.75 * 60 * windows, made
+        # The callers did push against the limit (how close they get: bench/limiter.py).
+        answered = [t for result in seen for t in result["answered"]]
+        assert most_in_any(answered, 60 / scale) >= 54
 
 
 async def test_slots_of_a_killed_process_come_back_within_the_lease(
