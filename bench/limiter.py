@@ -30,6 +30,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -168,12 +170,22 @@ def cost(results: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def one_tenant(scale: float, windows: int) -> dict[str, Any]:
+@contextmanager
+def sandbox(scale: float, *flags: str) -> Iterator[tuple[str, str, str]]:
+    """A running sandbox: (origin, access token, alice's tenant id); stopped at the end."""
     port = free_port()
-    sandbox = start_sandbox(port, scale)
+    process = start_sandbox(port, scale, *flags)
     origin = f"http://127.0.0.1:{port}"
     try:
         token, tenant = asyncio.run(sign_in(origin))
+        yield origin, token, tenant
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def one_tenant(scale: float, windows: int) -> dict[str, Any]:
+    with sandbox(scale) as (origin, token, tenant):
         limits = LimitConfig(time_scale=scale)
         seconds = windows * 60 / scale
         start = time.time() + 3
@@ -185,9 +197,6 @@ def one_tenant(scale: float, windows: int) -> dict[str, Any]:
         ]  # fmt: skip
         results = run_workers(specs)
         counted = stats(origin)
-    finally:
-        sandbox.terminate()
-        sandbox.wait(10)
     window = 60 / scale
     times = merged(results)[tenant]
     first = min(times)
@@ -204,11 +213,7 @@ def one_tenant(scale: float, windows: int) -> dict[str, Any]:
 
 
 def many_tenants(scale: float, windows: int, app_limit: int) -> dict[str, Any]:
-    port = free_port()
-    sandbox = start_sandbox(port, scale, "--app-per-minute", str(app_limit))
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        token, _ = asyncio.run(sign_in(origin))
+    with sandbox(scale, "--app-per-minute", str(app_limit)) as (origin, token, _):
         limits = LimitConfig(time_scale=scale, app_minute=app_limit)
         tenants = [str(uuid.uuid4()) for _ in range(100)]
         seconds = windows * 60 / scale
@@ -221,9 +226,6 @@ def many_tenants(scale: float, windows: int, app_limit: int) -> dict[str, Any]:
         ]  # fmt: skip
         results = run_workers(specs)
         counted = stats(origin)
-    finally:
-        sandbox.terminate()
-        sandbox.wait(10)
     window = 60 / scale
     times = merged(results)
     everything = [t for admitted in times.values() for t in admitted]

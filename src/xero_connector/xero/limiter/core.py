@@ -17,17 +17,24 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from xero_connector import metrics
+from xero_connector.errors import TransientError
 from xero_connector.xero.limiter.backend import LimiterBackend, Verdict
 from xero_connector.xero.limiter.config import Feedback, LimitConfig
 
 _TENANTLESS = ""
 
 
-class LimiterWouldWait(Exception):
-    """The call would wait longer than the caller's ``max_wait``; ``seconds`` is the estimate."""
+class LimiterWouldWait(TransientError):
+    """The call would wait longer than the caller's ``max_wait``; ``seconds`` is the estimate.
+
+    Transient, with ``retry_after`` = ``seconds``: a job that lets it through is deferred by the
+    job seam instead of sleeping in a worker slot.
+    """
+
+    code, title = "xero_rate_limited", "Waiting for Xero's rate limit"
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"the rate limiter would wait {seconds:.1f} s")
+        super().__init__(f"the rate limiter would wait {seconds:.1f} s", retry_after=seconds)
         self.seconds = seconds
 
 
