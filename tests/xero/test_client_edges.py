@@ -16,6 +16,7 @@ from tests.tokens.fixtures import SeedGrant
 from tests.xero.client_edges_support import API, api, fake, mocked, ref_of, router
 from xero_connector.api.schemas import ConnectionOut
 from xero_connector.db.models import Connection
+from xero_connector.metrics import REGISTRY
 from xero_connector.xero.client import TenantRef, XeroApiClient
 from xero_connector.xero.errors import (
     XeroAuthFailed,
@@ -57,6 +58,28 @@ async def test_a_call_sends_the_bearer_the_tenant_and_accept_json(
     assert sent.headers["authorization"] == f"Bearer access-{ref.grant_id}"
     assert sent.headers["xero-tenant-id"] == ref.tenant_id
     assert sent.headers["accept"] == "application/json"
+
+
+async def test_calls_and_429s_are_counted_in_the_metrics(
+    api: XeroApiClient, ref: TenantRef, router: respx.MockRouter
+) -> None:
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    calls = ("xero_connector_xero_calls_total", {"endpoint": "GET Organisation", "status": "200"})
+    day = ("xero_connector_xero_rate_limited_total", {"problem": "day"})
+    before = sample(calls[0], **calls[1]), sample(day[0], **day[1])
+    router.get(f"{API}/Organisation").mock(
+        side_effect=[
+            org(httpx.Request("GET", "/")),
+            httpx.Response(429, headers={"Retry-After": "60", "X-Rate-Limit-Problem": "day"}),
+        ]
+    )
+    await api.tenant(ref).get("Organisation")
+    with pytest.raises(XeroRateLimited):
+        await api.tenant(ref).get("Organisation")
+    assert sample(calls[0], **calls[1]) == before[0] + 1
+    assert sample(day[0], **day[1]) == before[1] + 1
 
 
 async def test_a_401_refreshes_once_and_retries(
