@@ -3,7 +3,8 @@
 Xero parses an element before validating it and answers what it parsed: dates as
 ``/Date(ms+0000)/`` (with ``DateString``/``DueDateString``), the defaults it applied
 (``LineAmountTypes`` Exclusive, the status a new document gets), an all-zero id for a document
-it did not create, and no timestamps the client made up. Xero's SDKs parse these answers with
+it did not create (and for a bank transaction's missing bank account), and no timestamps the
+client made up. Xero's SDKs parse these answers with
 their response models, which take ``/Date(...)/`` strings only: an ISO date echoed back breaks
 them.
 """
@@ -44,6 +45,9 @@ def serialise_error_element(collection: str, id_field: str, element: Any) -> Bod
             echo[_DATE_STRINGS[key]] = iso_date_string(day)
     for key, value in _DEFAULTS.get(collection, {}).items():
         echo.setdefault(key, value)
+    if collection == "BankTransactions":  # what Xero's schema says every answer carries
+        echo.setdefault("BankAccount", {"AccountID": ZERO_ID})
+        echo.setdefault("LineItems", [])
     if not echo.get(id_field):
         echo[id_field] = ZERO_ID
     return echo
