@@ -76,14 +76,15 @@ def sdk_client(base_url: str, token: dict[str, Any], *, retries: bool = True) ->
         {"token": token},
     )
 
-    @api_client.oauth2_token_getter
     def get_token() -> dict[str, Any]:
         current: dict[str, Any] = client.store["token"]
         return current
 
-    @api_client.oauth2_token_saver
     def save_token(new: dict[str, Any]) -> None:
         client.store["token"] = new
         client.saved += 1
+
+    api_client.oauth2_token_getter(get_token)
+    api_client.oauth2_token_saver(save_token)
 
     return client

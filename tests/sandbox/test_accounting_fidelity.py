@@ -6,8 +6,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from .accounting_api import AU, Api, bank_transaction, invoice, line, messages, open_api
-from .accounting_api import schema_errors
+from .accounting_api import (
+    AU,
+    Api,
+    bank_transaction,
+    invoice,
+    line,
+    messages,
+    open_api,
+    schema_errors,
+)
 from .conftest import SandboxFactory
 
 
@@ -36,8 +44,10 @@ async def test_an_unpaged_invoice_list_has_no_line_items(api: Api) -> None:
 async def test_summary_only_drops_the_nested_lists(api: Api) -> None:
     summary = (await api.get("/Invoices", summaryOnly="true", page=1)).json()["Invoices"]
     contacts = (await api.get("/Contacts", summaryOnly="true")).json()["Contacts"]
-    assert summary and all("LineItems" not in i and "Payments" not in i for i in summary)
-    assert contacts and all("Addresses" not in c and "Phones" not in c for c in contacts)
+    assert summary
+    assert all("LineItems" not in i and "Payments" not in i for i in summary)
+    assert contacts
+    assert all("Addresses" not in c and "Phones" not in c for c in contacts)
 
 
 async def test_search_term_searches_names_numbers_and_references(api: Api) -> None:

@@ -103,7 +103,8 @@ def test_an_expiring_token_is_refreshed_through_the_token_saver(started: Started
     first = sdk.store["token"]["refresh_token"]
     sdk.store["token"]["expires_at"] = time.time() + 10  # inside the SDK's 60 s buffer
     accounts = sdk.accounting.get_accounts(AU).accounts
-    assert accounts and sdk.saved == 1
+    assert accounts
+    assert sdk.saved == 1
     assert sdk.store["token"]["refresh_token"] != first
     assert live.sandbox.world.stats.token_calls["refresh_token"] == 1
 
@@ -114,8 +115,10 @@ def test_the_settings_read_through_the_sdk(started: Started) -> None:
     rates = {r.tax_type: r for r in sdk.accounting.get_tax_rates(AU).tax_rates}
     one = sdk.accounting.get_tax_rate_by_tax_type(AU, "OUTPUT").tax_rates[0]
     tracking = sdk.accounting.get_tracking_categories(AU, include_archived=True)
-    assert _value(accounts["090"].type) == "BANK" and _value(accounts["455"].status) == "ARCHIVED"
-    assert rates["OUTPUT"].effective_rate == Decimal("10.0") and one.tax_type == "OUTPUT"
+    assert _value(accounts["090"].type) == "BANK"
+    assert _value(accounts["455"].status) == "ARCHIVED"
+    assert rates["OUTPUT"].effective_rate == Decimal("10.0")
+    assert one.tax_type == "OUTPUT"
     assert {c.name for c in tracking.tracking_categories} == {"Region", "Department"}
 
 
@@ -148,8 +151,10 @@ def test_batches_with_one_bad_element_each_answer_per_element(started: Started) 
     ).bank_transactions
     for batch in (contacts, invoices, transactions):
         assert [e.status_attribute_string for e in batch] == ["OK", "ERROR"]
-        assert batch[0].validation_errors == [] and batch[1].validation_errors
-    assert invoices[0].total == Decimal("110.00") and invoices[1].date == dt.date(2026, 1, 15)
+        assert batch[0].validation_errors == []
+        assert batch[1].validation_errors
+    assert invoices[0].total == Decimal("110.00")
+    assert invoices[1].date == dt.date(2026, 1, 15)
     assert str(invoices[1].invoice_id) == "00000000-0000-0000-0000-000000000000"
     assert invoices[1].validation_errors[0].message == (
         "Account code '999' is not a valid code for this document."
@@ -193,7 +198,8 @@ def test_if_modified_since_reads_see_only_what_changed(started: Started) -> None
     accounts = sdk.accounting.get_accounts(AU, if_modified_since=pulled).accounts
     invoices = sdk.accounting.get_invoices(AU, if_modified_since=pulled).invoices
     assert [(a.code, _value(a.status)) for a in accounts] == [("200", "ARCHIVED")]
-    assert len(invoices) == 1 and invoices[0].line_items in (None, [])  # unpaged: no lines
+    assert len(invoices) == 1
+    assert invoices[0].line_items in (None, [])
 
 
 def test_a_minute_429_surfaces_as_rate_limit_exception(started: Started) -> None:

@@ -16,9 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from xero_connector.sandbox.accounting.responses import not_found
-
 from xero_connector.sandbox.accounting import AccountingStore, build_accounting_router
+from xero_connector.sandbox.accounting.responses import not_found
 from xero_connector.sandbox.connections import build_connections_router
 from xero_connector.sandbox.fault_control import build_fault_router
 from xero_connector.sandbox.faults import FaultsMiddleware

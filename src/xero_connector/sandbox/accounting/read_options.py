@@ -40,8 +40,10 @@ def narrow(
     for record in records:
         if mine and record.created_by != app_id:
             continue
-        if term and fields and not any(
-            term in str(record.body.get(f) or "").lower() for f in fields
+        if (
+            term
+            and fields
+            and not any(term in str(record.body.get(f) or "").lower() for f in fields)
         ):
             continue
         yield record

@@ -26,7 +26,6 @@ from xero_connector.sandbox.accounting.schema import (
     wrapper_validator,
 )
 
-
 # JSON Schema keywords whose violation Xero reports on the element, not on the whole request
 ELEMENT_KINDS = frozenset(
     {"required", "maxLength", "minLength", "maxItems", "minItems", "maximum", "minimum"}

@@ -108,7 +108,7 @@ class _Parser:
         if self.tree is None:
             return path
         tree: FieldTree | None = self.tree
-        canonical = []
+        canonical: list[str] = []
         for part in path:
             if tree is None:
                 return canonical + path[len(canonical) :]  # below a leaf: left to the data
