@@ -19,12 +19,13 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp
 
+from xero_connector.errors import ConfigurationError
 from xero_connector.logging import get_logger
 from xero_connector.sandbox.accounting import SpecNotFoundError
 from xero_connector.sandbox.app import Sandbox, create_sandbox_app
 from xero_connector.sandbox.persistence import PersistentSandbox, load_world
 from xero_connector.sandbox.world import SandboxConfig
-from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.settings import Settings
 
 DEV_CLIENT_ID = "xero-connector-dev"
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-
 from xero_connector.jobs import ids
+from xero_connector.jobs.dispatch import Cron, TaskFunction
 from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.sweep import sweep
-
-TaskFunction = Callable[..., Awaitable[Any]]
 
 TASKS: dict[str, TaskFunction] = {
     ids.REFRESH_GRANT: refresh_grant,
@@ -20,15 +15,6 @@ TASKS: dict[str, TaskFunction] = {
     ids.CHECK_CONNECTIONS: check_connections,
     ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
 }
-
-
-@dataclass(frozen=True)
-class Cron:
-    """A periodic task; every ``interval_seconds``, also once at startup."""
-
-    name: str
-    function: TaskFunction
-    interval_seconds: int
 
 
 def crons(sweep_interval_seconds: int) -> list[Cron]:
