@@ -200,3 +200,11 @@ async def test_an_unknown_api_path_answers_xeros_404(make_sandbox: SandboxFactor
     answer = await client.get("/api.xro/2.0/Invoicez", headers=headers)
     assert (answer.status_code, answer.json()["Type"]) == (404, "ObjectNotFoundException")
     assert "detail" in (await client.get("/nowhere")).json()
+
+
+async def test_a_tracking_category_read_by_id_shows_it_whatever_its_status(api: Api) -> None:
+    listed = (await api.get("/TrackingCategories", includeArchived="true")).json()
+    region = next(c for c in listed["TrackingCategories"] if c["Name"] == "Region")
+    one = (await api.get(f"/TrackingCategories/{region['TrackingCategoryID']}")).json()
+    options = {o["Name"]: o["Status"] for o in one["TrackingCategories"][0]["Options"]}
+    assert options["Central"] == "ARCHIVED"

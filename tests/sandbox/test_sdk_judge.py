@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
 
@@ -40,20 +41,16 @@ Started = Callable[..., tuple[LiveSandbox, SdkClient]]
 @pytest.fixture
 def started() -> Iterator[Started]:
     """Start a live sandbox (config overrides as keywords), consent as carol, wire the SDK."""
-    opened: list[Any] = []
+    with ExitStack() as stack:
 
-    def start(*, retries: bool = True, **overrides: Any) -> tuple[LiveSandbox, SdkClient]:
-        config = SandboxConfig(
-            clients={CLIENT_ID: CLIENT_SECRET}, auto_approve="carol", **overrides
-        )
-        context = live_sandbox(config)
-        live = context.__enter__()
-        opened.append(context)
-        return live, sdk_client(live.base_url, consent(live.base_url), retries=retries)
+        def start(*, retries: bool = True, **overrides: Any) -> tuple[LiveSandbox, SdkClient]:
+            config = SandboxConfig(
+                clients={CLIENT_ID: CLIENT_SECRET}, auto_approve="carol", **overrides
+            )
+            live = stack.enter_context(live_sandbox(config))
+            return live, sdk_client(live.base_url, consent(live.base_url), retries=retries)
 
-    yield start
-    for context in opened:
-        context.__exit__(None, None, None)
+        yield start
 
 
 def _value(field: Any) -> Any:

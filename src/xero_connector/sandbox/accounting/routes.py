@@ -123,7 +123,7 @@ def build_accounting_router(
     add("/TrackingCategories", listing("TrackingCategories", _tracking), ["GET"])
     add(
         "/TrackingCategories/{key}",
-        _one_setting(store, "TrackingCategories", _tracking, "TrackingCategoryID"),
+        _one_setting(store, "TrackingCategories", _any_tracking, "TrackingCategoryID"),
         ["GET"],
     )
     for spec in RESOURCES:
@@ -148,8 +148,9 @@ def _tax_rates(ledger: Ledger, request: Request) -> list[Record]:
     ]
 
 
-def _tracking(ledger: Ledger, request: Request) -> list[Record]:
-    archived = request.query_params.get("includeArchived", "").lower() == "true"
+def _tracking(ledger: Ledger, request: Request, *, archived: bool | None = None) -> list[Record]:
+    if archived is None:
+        archived = request.query_params.get("includeArchived", "").lower() == "true"
     records = []
     for category in ledger.tracking.values():
         if category.status != "ACTIVE" and not archived:
@@ -159,6 +160,11 @@ def _tracking(ledger: Ledger, request: Request) -> list[Record]:
             body["Options"] = [o for o in body["Options"] if o["Status"] == "ACTIVE"]
         records.append(Record(category.category_id, category.updated_ms, body))
     return records
+
+
+def _any_tracking(ledger: Ledger, request: Request) -> list[Record]:
+    """A category read by its id: whatever its status, with all its options."""
+    return _tracking(ledger, request, archived=True)
 
 
 def _one_setting(
