@@ -47,7 +47,7 @@ def _shape(kind: str, target: Mapping[str, Any]) -> dict[str, str]:
     keys = set(target)
     if keys not in allowed or not all(isinstance(target[k], str) and target[k] for k in keys):
         forms = " or ".join("{" + ", ".join(sorted(f)) + "}" for f in allowed)
-        raise TargetError(f"a {kind} target is {forms} with non-empty strings")
+        raise TargetError(f"{kind} targets are {forms} with non-empty strings")
     return {key: str(target[key]) for key in keys}
 
 
