@@ -3,6 +3,7 @@ and the resolver blocks; fixing the mapping releases it. And a pull with nothing
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tests.mappings.conftest import AU, SandboxConnector
@@ -139,7 +140,8 @@ async def test_a_pull_with_nothing_changed_costs_only_the_not_modified_answers(
     [accounts_call] = connector.calls_to("Accounts")
     assert "if-modified-since" in accounts_call.headers
     after = await connector.get(f"/v1/connections/{au}")
-    assert after["settings_pulled_at"] > before["settings_pulled_at"]
+    moved = datetime.fromisoformat(after["settings_pulled_at"])
+    assert moved > datetime.fromisoformat(before["settings_pulled_at"])
     async with connector.sessions() as session:
         resolver = await load_resolver(session, au)
     assert resolver.tax("standard") == TaxTarget("OUTPUT")
