@@ -133,8 +133,8 @@ async def seed_database(url: str, keys: str, refresh_tokens: list[str]) -> None:
     from xero_connector.db.engine import make_engine, make_session_factory
     from xero_connector.db.models import XeroGrant
     from xero_connector.tokens.sealing import seal_into
-    from xero_connector.tokens.tokenset import TokenSet
     from xero_connector.vault import LocalKeyring, Vault
+    from xero_connector.xero.tokenset import TokenSet
 
     vault = Vault(LocalKeyring.from_setting(keys))
     engine = make_engine(url)

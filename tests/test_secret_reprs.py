@@ -18,9 +18,9 @@ from xero_connector.oauth.flow import OAuthFlow
 from xero_connector.oauth.pending import PendingSecret
 from xero_connector.settings import Settings
 from xero_connector.tokens.sealing import SealedTokens, StoredEnvelope, seal_tokens
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 SECRET = "s3cr3t-value-that-must-never-show-0123456789"
 CIPHERTEXT = b"\x01ciphertext-bytes-that-must-never-show"

@@ -1,30 +1,47 @@
-"""The resources the application uses, built once from settings at the composition root.
+"""The composition root of every process: settings in, the resources it runs on out.
 
-Routers and services receive what they need from here (through ``ContextDep``); nothing below
-the composition roots reads settings. The Xero services and the dispatcher are built by
-``jobs.runtime``, the same path the worker takes.
+``build_context`` makes the API's (and ``dev``'s) ``AppContext``; ``arq_settings`` makes the arq
+worker's, whose ``on_startup`` builds its own ``AppContext`` and the tasks' ``TaskResources``
+through the same functions (``xero_services``, ``task_resources``), so both run the same objects.
+Routers, services and tasks receive what they need from here (``ContextDep``,
+``ctx["resources"]``); nothing else reads settings for them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from xero_connector import metrics
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
 from xero_connector.db.engine import make_engine, make_session_factory
-from xero_connector.jobs.arq_worker import arq_redis
+from xero_connector.errors import ConfigurationError
+from xero_connector.jobs.arq_worker import (
+    ArqDispatcher,
+    arq_redis,
+    create_worker,
+    run_worker,
+    worker_settings,
+)
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
-from xero_connector.jobs.runtime import app_dispatcher, xero_services
 from xero_connector.settings import Settings
+from xero_connector.tasks.context import TaskResources
+from xero_connector.tasks.registry import TASKS, crons
+from xero_connector.tokens.locks import GrantLocks, LocalGrantLocks, PgAdvisoryGrantLocks
+from xero_connector.tokens.refresh import RefreshPolicy
 from xero_connector.tokens.service import TokenService
-from xero_connector.vault import Vault
+from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.client import XeroApiClient
-from xero_connector.xero.identity import XeroIdentity
+from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
+from xero_connector.xero.tenant_status import TenantStatus
 
 
 @dataclass(kw_only=True)
@@ -82,6 +99,197 @@ class AppContext:
             await self.engine.dispose()
 
 
+# --- the Xero services: vault, identity client, token service -------------------------------
+
+
+def refresh_policy(settings: Settings) -> RefreshPolicy:
+    return RefreshPolicy(
+        margin=timedelta(seconds=settings.refresh_margin_seconds),
+        grace=timedelta(seconds=settings.refresh_grace_seconds),
+        keepalive_after=timedelta(seconds=settings.keepalive_after_seconds),
+    )
+
+
+def xero_identity(settings: Settings, http: httpx.AsyncClient) -> XeroIdentity | None:
+    """The Xero app's identity client, or None unless its client id and secret are both set."""
+    if not settings.has_real_xero_credentials:
+        return None
+    assert settings.xero_client_id is not None
+    assert settings.xero_client_secret is not None
+    return XeroIdentity(
+        client_id=settings.xero_client_id,
+        client_secret=settings.xero_client_secret.get_secret_value(),
+        endpoints=XeroEndpoints(
+            login_base=settings.xero_login_base,
+            identity_base=settings.xero_identity_base,
+            api_base=settings.xero_api_base,
+        ),
+        http=http,
+        timeout=settings.xero_timeout_seconds,
+    )
+
+
+def vault_for(settings: Settings) -> Vault | None:
+    """The vault over ``XERO_CONNECTOR_KEYS``, or None when no keyring is set."""
+    keys = settings.keys.get_secret_value() if settings.keys is not None else ""
+    return Vault(LocalKeyring.from_setting(keys)) if keys.strip() else None
+
+
+def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
+    """Postgres: advisory locks across processes. SQLite (dev, one process): in-process locks."""
+    if settings.uses_sqlite:
+        return LocalGrantLocks()
+    return PgAdvisoryGrantLocks(engine, wait_seconds=settings.refresh_lock_wait_seconds)
+
+
+def limit_config(settings: Settings) -> LimitConfig:
+    return LimitConfig(
+        tenant_concurrency=settings.xero_tenant_concurrency,
+        tenant_minute=settings.xero_tenant_minute_limit,
+        tenant_day=settings.xero_tenant_day_limit,
+        app_minute=settings.xero_app_minute_limit,
+        time_scale=settings.xero_limit_time_scale,
+        margin_seconds=settings.xero_limit_margin_seconds,
+        lease_seconds=settings.xero_limit_lease_seconds,
+    )
+
+
+def build_limiter(settings: Settings) -> Limiter:
+    """The rate limiter of this process (in-process state)."""
+    return Limiter(MemoryBackend(limit_config(settings)))
+
+
+def xero_api_client(
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    tokens: TokenService,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> XeroApiClient:
+    """The process's one Accounting API client (its limiter is made here too)."""
+    return XeroApiClient(
+        http=http,
+        tokens=tokens,
+        limiter=build_limiter(settings),
+        status=TenantStatus(session_factory),
+        api_base=settings.xero_api_base,
+        timeout=settings.xero_timeout_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class XeroServices:
+    """The vault, the Xero identity client, the token service and the Accounting API client;
+    None where not configured.
+
+    ``tokens`` and ``api`` exist exactly when both ``vault`` and ``identity`` do.
+    """
+
+    vault: Vault | None
+    identity: XeroIdentity | None
+    tokens: TokenService | None
+    api: XeroApiClient | None = None
+
+
+def xero_services(
+    settings: Settings,
+    *,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+) -> XeroServices:
+    vault = vault_for(settings)
+    identity = xero_identity(settings, http)
+    if vault is None or identity is None:
+        return XeroServices(vault, identity, None)
+    tokens = TokenService(
+        session_factory=session_factory,
+        vault=vault,
+        identity=identity,
+        locks=grant_locks(settings, engine),
+        policy=refresh_policy(settings),
+    )
+    api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    return XeroServices(vault, identity, tokens, api)
+
+
+# --- jobs: the tasks' resources and the API's dispatcher ------------------------------------
+
+
+def task_resources(
+    settings: Settings,
+    *,
+    dispatcher: Dispatcher,
+    session_factory: async_sessionmaker[AsyncSession],
+    tokens: TokenService,
+    remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
+) -> TaskResources:
+    return TaskResources(
+        session_factory=session_factory,
+        tokens=tokens,
+        remote=remote,
+        xero_api=xero_api,
+        dispatcher=dispatcher,
+        in_use_window=timedelta(seconds=settings.in_use_window_seconds),
+        sweep_limit=settings.sweep_limit,
+        settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
+        settings_pull_interval=timedelta(seconds=settings.settings_pull_interval_seconds),
+    )
+
+
+def in_process_runner(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    tokens: TokenService,
+    remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
+) -> InProcessRunner:
+    """``dev``'s dispatcher: the same tasks and crons as the worker, run in this event loop.
+
+    The app's lifespan starts it (``AppContext.start``) and stops it at shutdown.
+    """
+    runner = InProcessRunner(
+        TASKS, crons(settings.sweep_interval_seconds), max_tries=settings.job_max_tries
+    )
+    runner.ctx["resources"] = task_resources(
+        settings,
+        dispatcher=runner,
+        session_factory=session_factory,
+        tokens=tokens,
+        remote=remote,
+        xero_api=xero_api,
+    )
+    return runner
+
+
+def app_dispatcher(
+    settings: Settings,
+    *,
+    redis: Redis | None,
+    session_factory: async_sessionmaker[AsyncSession],
+    services: XeroServices,
+) -> Dispatcher | None:
+    """The API's dispatcher: arq over ``redis`` when Redis is configured (the ``worker`` runs the
+    jobs and crons), else the in-process runner (``dev``). None in-process without Xero
+    credentials or keyring: there is nothing a job could do."""
+    if redis is not None:
+        return ArqDispatcher(redis, settings.queue_name)
+    if services.tokens is None or services.identity is None:
+        return None
+    return in_process_runner(
+        settings,
+        session_factory=session_factory,
+        tokens=services.tokens,
+        remote=services.identity,
+        xero_api=services.api,
+    )
+
+
+# --- the API (and dev) ----------------------------------------------------------------------
+
+
 def build_authenticator(settings: Settings, http: httpx.AsyncClient) -> Authenticator:
     """API keys always; dashboard JWTs when a secret or a JWKS URL is configured."""
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
@@ -128,3 +336,93 @@ def build_context(settings: Settings) -> AppContext:
         redis=redis,
         engine=engine,
     )
+
+
+# --- the arq worker -------------------------------------------------------------------------
+
+
+def build_worker(settings: Settings, dispatcher: Dispatcher) -> tuple[AppContext, TaskResources]:
+    """One worker process's context (engine pool sized for the job concurrency, Xero identity,
+    vault, token service; ``dispatcher`` over the worker's own Redis pool, which arq closes)
+    and the ``TaskResources`` its tasks find in ``ctx["resources"]``."""
+    pool = settings.worker_max_jobs * 2 + 2  # a refresh holds a lock connection and a session
+    engine = (
+        make_engine(settings.database_url)
+        if settings.uses_sqlite
+        else make_engine(settings.database_url, pool_size=pool, max_overflow=2)
+    )
+    sessions = make_session_factory(engine)
+    http = httpx.AsyncClient(timeout=settings.xero_timeout_seconds)
+    services = xero_services(settings, engine=engine, session_factory=sessions, http=http)
+    if services.tokens is None or services.identity is None:
+        raise ConfigurationError(
+            "the worker needs XERO_CONNECTOR_KEYS, XERO_CONNECTOR_XERO_CLIENT_ID and "
+            "XERO_CONNECTOR_XERO_CLIENT_SECRET"
+        )
+    context = AppContext(
+        session_factory=sessions,
+        http=http,
+        authenticator=Authenticator(),  # the worker serves no requests
+        vault=services.vault,
+        xero_identity=services.identity,
+        token_service=services.tokens,
+        xero_api=services.api,
+        dispatcher=dispatcher,
+        engine=engine,
+    )
+    resources = task_resources(
+        settings,
+        dispatcher=dispatcher,
+        session_factory=sessions,
+        tokens=services.tokens,
+        remote=services.identity,
+        xero_api=services.api,
+    )
+    return context, resources
+
+
+def arq_settings(settings: Settings) -> dict[str, Any]:
+    """arq Worker arguments for ``settings`` (which must pass ``check_for_scale_out``).
+
+    ``on_startup`` builds the process's context and puts its ``TaskResources`` in
+    ``ctx["resources"]``; ``on_shutdown`` closes the context.
+    """
+    assert settings.redis_url is not None
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        context, resources = build_worker(
+            settings, ArqDispatcher(ctx["redis"], settings.queue_name)
+        )
+        ctx["context"] = context
+        ctx["resources"] = resources
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        context = ctx.pop("context", None)
+        if isinstance(context, AppContext):
+            await context.aclose()
+
+    return worker_settings(
+        redis_url=settings.redis_url,
+        queue_name=settings.queue_name,
+        tasks=TASKS,
+        crons=crons(settings.sweep_interval_seconds),
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        max_jobs=settings.worker_max_jobs,
+        max_tries=settings.job_max_tries,
+        job_timeout_seconds=int(
+            settings.xero_timeout_seconds * 3 + settings.refresh_lock_wait_seconds
+        ),
+    )
+
+
+def run(settings: Settings) -> None:
+    """Run the worker until SIGINT/SIGTERM (serving its metrics when a port is configured)."""
+    if settings.worker_metrics_port is not None:
+        metrics.serve_in_thread(settings.worker_metrics_port)
+    run_worker(arq_settings(settings))
+
+
+def make_worker(settings: Settings, **overrides: Any) -> Any:
+    """An arq Worker (tests: ``burst=True, handle_signals=False``)."""
+    return create_worker(arq_settings(settings), **overrides)

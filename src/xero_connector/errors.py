@@ -10,12 +10,28 @@
     ├── ServiceUnavailable (503)
     └── TransientError (503)      worth retrying later; the job seam turns it into a retry
 
+    ConfigurationError            a setting is missing or unusable (the CLI exits 2 on it)
+
 Secrets never go into ``detail``: messages are written for end users and logs alike.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_PLACEHOLDER = re.compile(
+    r"^(|changeme|change[-_ ]?me|placeholder|secret|todo|xxx+|\*+|<.*>)$", re.I
+)
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True for an empty value or an obvious placeholder such as ``changeme``."""
+    return value is None or bool(_PLACEHOLDER.match(value.strip()))
 
 
 class AppError(Exception):

@@ -7,7 +7,6 @@ as in OAuth.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -15,21 +14,15 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xero_connector.errors import ConfigurationError, is_placeholder
 from xero_connector.redaction import redact_url
+from xero_connector.vault.keyring import LocalKeyring
 
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.settings accounting.contacts "
     "accounting.invoices accounting.banktransactions"
 )
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./xero-connector.db"
-
-_PLACEHOLDER = re.compile(
-    r"^(|changeme|change[-_ ]?me|placeholder|secret|todo|xxx+|\*+|<.*>)$", re.I
-)
-
-
-class ConfigurationError(Exception):
-    """A setting is missing or unusable; the message names the variable."""
 
 
 def split_list(value: str) -> list[str]:
@@ -40,11 +33,6 @@ def split_list(value: str) -> list[str]:
 def reveal(value: SecretStr | None) -> str | None:
     """The plain value of an optional secret setting (None when unset)."""
     return value.get_secret_value() if value is not None else None
-
-
-def is_placeholder(value: str | None) -> bool:
-    """True for an empty value or an obvious placeholder such as ``changeme``."""
-    return value is None or bool(_PLACEHOLDER.match(value.strip()))
 
 
 class Settings(BaseSettings):
@@ -230,10 +218,8 @@ class Settings(BaseSettings):
         self._check_jwt_secret()
 
     def _check_keyring(self) -> None:
-        # Imported here: the vault imports this module. Parsing checks kids, key lengths and
-        # placeholder-like keys; its errors name XERO_CONNECTOR_KEYS and never echo a key.
-        from xero_connector.vault.keyring import LocalKeyring
-
+        # Parsing checks kids, key lengths and placeholder-like keys; its errors name
+        # XERO_CONNECTOR_KEYS and never echo a key.
         LocalKeyring.from_setting(reveal(self.keys) or "")
 
     def _check_jwt_secret(self) -> None:

@@ -12,7 +12,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey, RSAKey
 
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, InvalidJwt, JwksCache
-from xero_connector.settings import ConfigurationError
+from xero_connector.errors import ConfigurationError
 
 JWKS_URL = "https://platform.example/.well-known/jwks.json"
 

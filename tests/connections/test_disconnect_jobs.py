@@ -14,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import REDIS_URL, MakeDatabase
 from tests.connector_app import Browser, _context, app_for, make_api_key, outcome_of
 from tests.fake_xero import FakeXero, Tenant
-from xero_connector.context import AppContext
+from xero_connector.context import AppContext, task_resources
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.errors import ServiceUnavailable
 from xero_connector.jobs import ids
 from xero_connector.jobs.arq_worker import ArqDispatcher, arq_redis
 from xero_connector.jobs.inprocess import InProcessRunner
-from xero_connector.jobs.runtime import task_resources
 from xero_connector.settings import Settings
 from xero_connector.tasks.registry import TASKS
 from xero_connector.tokens.backoff import Backoff

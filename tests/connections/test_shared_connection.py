@@ -84,7 +84,7 @@ async def test_a_local_shred_is_audited_with_its_reason(browser: Browser) -> Non
     await delete(browser, mine)
     _, grant = await rows(browser, mine)
     [event] = await audit_events(browser, "grant.shred")
-    assert event.target == f"xero_grant:{grant.id}"
+    assert event.target == f"grant:{grant.id}"
     assert event.detail is not None
     assert "not revoked at Xero" in event.detail["reason"]
     assert await audit_events(browser, "grant.revoke") == []

@@ -18,7 +18,7 @@ from tests.conftest import REDIS_URL
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint, make_identity
 from tests.tokens.fixtures import SeedGrant
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
 from xero_connector.jobs.after_commit import AfterCommitJobs
 from xero_connector.jobs.arq_worker import ArqDispatcher, create_worker, worker_settings
@@ -287,7 +287,7 @@ async def test_the_connections_check_does_not_make_an_idle_grant_look_in_use(
     # half an hour on, its access token has expired: still idle, so not refreshed ahead
     later = datetime.now(UTC) + timedelta(minutes=31)
     async with sessions() as session:
-        due = await grant_refresh.due_refreshes(
+        due = await grants.due_refreshes(
             session,
             now=later,
             margin=timedelta(minutes=10),

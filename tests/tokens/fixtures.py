@@ -20,8 +20,8 @@ from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshPolicy
 from xero_connector.tokens.sealing import seal_into
 from xero_connector.tokens.service import TokenService
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
+from xero_connector.xero.tokenset import TokenSet
 
 SeedGrant = Callable[..., Awaitable[str]]
 FAST_POLICY = RefreshPolicy(grace_retry_pause_seconds=0.01)

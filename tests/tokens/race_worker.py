@@ -22,8 +22,8 @@ from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshPolicy
 from xero_connector.tokens.service import TokenService
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.xero.tokenset import TokenSet
 
 
 class SlowAfterCall:

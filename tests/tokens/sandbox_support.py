@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xero_connector.db.base import new_id
 from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.tokens.sealing import seal_into
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import Vault
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "tokens-sandbox-client"

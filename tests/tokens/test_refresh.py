@@ -14,7 +14,7 @@ from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
 from tests.tokens.fixtures import SeedGrant
 from xero_connector.db.engine import make_engine
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.errors import TransientError
 from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.service import TokenService
@@ -235,7 +235,7 @@ async def test_a_refresh_in_flight_cannot_write_tokens_back_into_a_shredded_gran
     generation_before = (await _grant(sessions, grant_id)).refresh_generation
     await make_service().forget_grant(grant_id, revoke=False)
     async with sessions() as session:
-        written = await grant_refresh.store_refreshed(
+        written = await grants.store_refreshed(
             session,
             grant_id,
             generation_before,

@@ -32,17 +32,17 @@ from tests.tokens.sandbox_support import (
     subprocess_env,
 )
 from xero_connector.db.models import Connection, XeroGrant
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
 from xero_connector.jobs.arq_worker import ArqDispatcher
 from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.locks import PgAdvisoryGrantLocks
 from xero_connector.tokens.refresh import RefreshClient, RefreshPolicy
 from xero_connector.tokens.service import TokenService
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 from xero_connector.xero.errors import XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 pytestmark = [
     pytest.mark.slow,
@@ -322,7 +322,7 @@ async def _due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> set
     """The grants the refresh sweeper would pick at ``now`` (its query, default windows)."""
     policy = RefreshPolicy()
     async with sessions() as session:
-        due = await grant_refresh.due_refreshes(
+        due = await grants.due_refreshes(
             session,
             now=now,
             margin=policy.margin,

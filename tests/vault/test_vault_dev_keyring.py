@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from xero_connector.settings import ConfigurationError
+from xero_connector.errors import ConfigurationError
 from xero_connector.vault import LocalKeyring, dev_keyring_path, load_or_create_dev_keyring
 
 

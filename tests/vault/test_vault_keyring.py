@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from tests.vault.vault_helpers import KEY_A, KEY_B
-from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.errors import ConfigurationError
+from xero_connector.settings import Settings
 from xero_connector.vault import LocalKeyring, Vault, generate_key_entry
 
 KEY_A_TEXT = KEY_A.split(":")[1]

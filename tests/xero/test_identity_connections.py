@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_xero import FakeXero, Tenant
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.errors import XeroAuthError, XeroUnavailable
 from xero_connector.xero.identity import XeroIdentity
+from xero_connector.xero.tokenset import TokenSet
 
 REDIRECT = "https://connector.example.test/v1/callback"
 

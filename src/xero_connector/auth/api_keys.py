@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.auth.policy import KEY_ROLES, Role
 from xero_connector.auth.workspace import check_workspace_id
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import ApiKey
 from xero_connector.db.repos import api_keys as repo
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.errors import InvalidInput, NotFound
 
 KEY_PREFIX = "xck_"
@@ -99,15 +99,15 @@ async def issue_api_key(
         key_hash=hash_key(key),
         is_dev=is_dev,
     )
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="api_key.create",
-        workspace_id=workspace_id,
-        target=f"api_key:{row.id}",
-        result="ok",
-        source=source,
-        detail={"name": name, "role": role.value, "dev": is_dev},
+        Actor(actor, source),
+        AuditAction.API_KEY_CREATE,
+        Target.api_key(row.id),
+        workspace_id,
+        name=name,
+        role=role.value,
+        dev=is_dev,
     )
     return IssuedKey(row=row, key=key)
 
@@ -120,15 +120,14 @@ async def revoke_api_key(session: AsyncSession, key_id: str, *, actor: str, sour
     already = row.revoked_at is not None
     if not already:
         await repo.revoke_api_key(session, row, utcnow())
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="api_key.revoke",
-        workspace_id=row.workspace_id,
-        target=f"api_key:{row.id}",
+        Actor(actor, source),
+        AuditAction.API_KEY_REVOKE,
+        Target.api_key(row.id),
+        row.workspace_id,
         result="already_revoked" if already else "ok",
-        source=source,
-        detail={"name": row.name},
+        name=row.name,
     )
     return row
 

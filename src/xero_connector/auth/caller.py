@@ -23,10 +23,6 @@ class Caller:
     workspace_id: str | None = None
     key_id: str | None = None
 
-    @property
-    def is_bound(self) -> bool:
-        return self.workspace_id is not None
-
     def can(self, action: Action) -> bool:
         """True when the caller's role may perform ``action``."""
         return allows(self.role, action)

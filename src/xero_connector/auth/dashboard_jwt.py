@@ -19,8 +19,8 @@ from joserfc.jwk import KeySet, OctKey
 from joserfc.jwt import JWTClaimsRegistry
 
 from xero_connector.auth.workspace import is_valid_workspace_id
+from xero_connector.errors import ConfigurationError
 from xero_connector.logging import get_logger
-from xero_connector.settings import ConfigurationError
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 MIN_SECRET_BYTES = 32

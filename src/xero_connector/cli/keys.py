@@ -7,7 +7,8 @@ import asyncio
 import typer
 
 from xero_connector.db.engine import make_engine, make_session_factory
-from xero_connector.settings import ConfigurationError, Settings, reveal
+from xero_connector.errors import ConfigurationError
+from xero_connector.settings import Settings, reveal
 from xero_connector.vault import (
     LocalKeyring,
     RotationReport,

@@ -23,9 +23,10 @@ from xero_connector.auth.api_keys import rotate_dev_key
 from xero_connector.cli._db import session_scope
 from xero_connector.cli.dev_sandbox import build_dev_sandbox
 from xero_connector.db.migrate import upgrade_sync
+from xero_connector.errors import ConfigurationError
 from xero_connector.logging import configure_logging, get_logger
 from xero_connector.main import create_app
-from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.settings import Settings
 from xero_connector.vault import dev_keyring_path, load_or_create_dev_keyring
 
 Host = Annotated[str, typer.Option("--host", help="Interface to listen on.")]

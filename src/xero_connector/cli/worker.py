@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from xero_connector.errors import ConfigurationError
 from xero_connector.logging import configure_logging
-from xero_connector.settings import ConfigurationError, Settings
+from xero_connector.settings import Settings
 
 
 def worker() -> None:
@@ -17,7 +18,7 @@ def worker() -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     configure_logging(settings.log_level)
-    from xero_connector.jobs.worker import run
+    from xero_connector.context import run
 
     run(settings)
 

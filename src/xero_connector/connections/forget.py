@@ -15,10 +15,13 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xero_connector.db.repos.audit import record_audit
-from xero_connector.db.repos.connections import grant_has_owed_remote_deletes
-from xero_connector.db.repos.grant_refresh import read_grant
-from xero_connector.db.repos.grants import grant_has_live_connections, same_user_live_elsewhere
+from xero_connector.audit import Actor, AuditAction, Target, audit
+from xero_connector.db.repos.connections import (
+    grant_has_live_connections,
+    grant_has_owed_remote_deletes,
+    same_user_live_elsewhere,
+)
+from xero_connector.db.repos.grants import read_grant
 
 SHRED_REASON = "the same Xero user has a live connection on another grant; not revoked at Xero"
 
@@ -48,16 +51,14 @@ async def grant_fate(session: AsyncSession, grant_id: str) -> GrantFate:
 
 
 async def audit_local_shred(
-    session: AsyncSession, grant_id: str, *, workspace_id: str, actor: str, source: str | None
+    session: AsyncSession, grant_id: str, *, workspace_id: str, actor: Actor
 ) -> None:
     """The audit event of a grant destroyed locally because its Xero user is live elsewhere."""
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="grant.shred",
-        workspace_id=workspace_id,
-        target=f"xero_grant:{grant_id}",
-        result="ok",
-        source=source,
-        detail={"reason": SHRED_REASON},
+        actor,
+        AuditAction.GRANT_SHRED,
+        Target.grant(grant_id),
+        workspace_id,
+        reason=SHRED_REASON,
     )

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.access import ConnectionDeleter, GrantTokens
 from xero_connector.db.models import Connection
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.connections import xero_connection_shared
 from xero_connector.xero.errors import XeroAuthError
 
@@ -39,8 +39,7 @@ async def skip_if_shared(
     connection: Connection,
     *,
     at: datetime,
-    actor: str,
-    source: str | None,
+    actor: Actor,
 ) -> bool:
     """If another live row shares the Xero connection: record the skip (audited, flushed).
 
@@ -52,14 +51,13 @@ async def skip_if_shared(
         return False
     connection.remote_delete_due_at = None
     connection.updated_at = at
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="connection.remote_delete",
-        workspace_id=connection.workspace_id,
-        target=f"connection:{connection.id}",
+        actor,
+        AuditAction.CONNECTION_REMOTE_DELETE,
+        Target.connection(connection.id),
+        connection.workspace_id,
         result="skipped",
-        source=source,
-        detail={"reason": SHARED_REASON},
+        reason=SHARED_REASON,
     )
     return True

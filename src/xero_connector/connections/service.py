@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.access import ConnectionDeleter, GrantTokens
 from xero_connector.connections.forget import GrantFate, audit_local_shred, grant_fate
 from xero_connector.connections.owed import OwedWork
@@ -31,7 +32,6 @@ from xero_connector.connections.paging import Page, decode_cursor, encode_cursor
 from xero_connector.connections.remote_delete import delete_at_xero, skip_if_shared
 from xero_connector.db.models import Connection
 from xero_connector.db.repos import connections as repo
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.grants import get_grant, mark_revocation_due
 from xero_connector.errors import AppError, NotFound
 from xero_connector.logging import get_logger
@@ -84,6 +84,7 @@ class Disconnector:
         source: str | None,
     ) -> None:
         """Disconnect (idempotent: an already disconnected connection is left as it is)."""
+        by = Actor(actor, source)
         connection = await get_connection(session, connection_id, visible=visible)
         now = datetime.now(UTC)
         already = connection.status == "disconnected"
@@ -93,40 +94,35 @@ class Disconnector:
             connection.disconnected_at = now
             connection.remote_delete_due_at = now  # owed until Xero confirms
             connection.updated_at = now
-        await record_audit(
+        await audit(
             session,
-            actor=actor,
-            action="connection.disconnect",
-            workspace_id=connection.workspace_id,
-            target=f"connection:{connection.id}",
+            by,
+            AuditAction.CONNECTION_DISCONNECT,
+            Target.connection(connection.id),
+            connection.workspace_id,
             result="already_disconnected" if already else "ok",
-            source=source,
-            detail={"tenant_id": connection.tenant_id},
+            tenant_id=connection.tenant_id,
         )
         # Durable before we talk to Xero: the connection reads as disconnected whatever follows,
         # and the token layer (own sessions) never waits on a write of ours.
         await session.commit()
         if already:
             return
-        await self._delete_at_xero(session, connection, actor=actor, source=source)
+        await self._delete_at_xero(session, connection, actor=by)
         fate = await grant_fate(session, connection.grant_id)
         if fate is GrantFate.REVOKE:
-            await self._revoke_and_shred(session, connection, actor=actor, source=source)
+            await self._revoke_and_shred(session, connection, actor=by)
         elif fate is GrantFate.SHRED:
             await self.tokens.forget_grant(connection.grant_id, revoke=False)
             await audit_local_shred(
-                session,
-                connection.grant_id,
-                workspace_id=connection.workspace_id,
-                actor=actor,
-                source=source,
+                session, connection.grant_id, workspace_id=connection.workspace_id, actor=by
             )
 
     async def _delete_at_xero(
-        self, session: AsyncSession, connection: Connection, *, actor: str, source: str | None
+        self, session: AsyncSession, connection: Connection, *, actor: Actor
     ) -> None:
         now = datetime.now(UTC)
-        if await skip_if_shared(session, connection, at=now, actor=actor, source=source):
+        if await skip_if_shared(session, connection, at=now, actor=actor):
             await session.commit()
             return
         try:
@@ -143,7 +139,7 @@ class Disconnector:
         await session.commit()
 
     async def _revoke_and_shred(
-        self, session: AsyncSession, connection: Connection, *, actor: str, source: str | None
+        self, session: AsyncSession, connection: Connection, *, actor: Actor
     ) -> None:
         grant = await get_grant(session, connection.grant_id)
         if grant is None or grant.token_ciphertext is None:
@@ -153,21 +149,19 @@ class Disconnector:
             await self.tokens.forget_grant(grant.id, revoke=True)
         except (AppError, VaultError) as exc:
             log.warning("revocation_owed", grant_id=grant.id, error=type(exc).__name__)
-            await mark_revocation_due(
-                session, grant, now=datetime.now(UTC), error=type(exc).__name__
-            )
-            if self.owed is not None and grant.revocation_due_at is not None:
-                self.owed.revocation_owed(grant.id, grant.revocation_due_at)
+            due = datetime.now(UTC)
+            await mark_revocation_due(session, grant.id, at=due, error=type(exc).__name__)
+            if self.owed is not None:
+                self.owed.revocation_owed(grant.id, due)
             result = "revocation_owed"
         else:
             result = "ok"
-        await record_audit(
+        await audit(
             session,
-            actor=actor,
-            action="grant.revoke",
-            workspace_id=grant.workspace_id,
-            target=f"xero_grant:{grant.id}",
+            actor,
+            AuditAction.GRANT_REVOKE,
+            Target.grant(grant.id),
+            grant.workspace_id,
             result=result,
-            source=source,
-            detail={"reason": "no live connection uses the grant"},
+            reason="no live connection uses the grant",
         )

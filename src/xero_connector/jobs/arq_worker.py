@@ -20,9 +20,8 @@ from redis.asyncio import Redis
 
 from xero_connector import metrics
 from xero_connector.errors import TransientError
-from xero_connector.jobs.dispatch import JobArg
+from xero_connector.jobs.dispatch import Cron, JobArg, TaskFunction
 from xero_connector.jobs.retry import retry_delay
-from xero_connector.tasks.registry import Cron, TaskFunction
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
 

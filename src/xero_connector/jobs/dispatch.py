@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 JobArg = str | int
+TaskFunction = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A periodic task; every ``interval_seconds``, also once at startup."""
+
+    name: str
+    function: TaskFunction
+    interval_seconds: int
 
 
 class Dispatcher(Protocol):

@@ -18,9 +18,8 @@ from typing import Any
 
 from xero_connector import metrics
 from xero_connector.errors import TransientError
-from xero_connector.jobs.dispatch import JobArg
+from xero_connector.jobs.dispatch import Cron, JobArg, TaskFunction
 from xero_connector.jobs.retry import JOB_BACKOFF, retry_delay
-from xero_connector.tasks.registry import Cron, TaskFunction
 from xero_connector.tokens.backoff import Backoff
 
 log = logging.getLogger(__name__)

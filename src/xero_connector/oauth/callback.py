@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.db.models import OAuthState
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.oauth_states import consume_state, find_state
 from xero_connector.errors import TransientError
 from xero_connector.logging import get_logger
@@ -26,10 +26,10 @@ from xero_connector.oauth.consent import store_consent
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
 from xero_connector.oauth.outcome import CallbackFailed, CallbackOutcome, InvalidState
 from xero_connector.oauth.pending import PendingSecret, hash_state, open_pending
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.vault import VaultError
 from xero_connector.xero.errors import XeroError
 from xero_connector.xero.identity import InvalidIdToken, TenantConnection
+from xero_connector.xero.tokenset import TokenSet
 
 log = get_logger(__name__)
 
@@ -80,15 +80,14 @@ async def _take_state(
     elif not await consume_state(session, row.id, now=now):
         problem = "reused"
     if problem is not None:
-        await record_audit(
+        await audit(
             session,
-            actor=CALLBACK_ACTOR,
-            action="connect.callback",
-            workspace_id=row.workspace_id if row is not None else None,
-            target=f"oauth_state:{row.id}" if row is not None else None,
+            Actor(CALLBACK_ACTOR, source),
+            AuditAction.CONNECT_CALLBACK,
+            Target.oauth_state(row.id) if row is not None else None,
+            row.workspace_id if row is not None else None,
             result="rejected",
-            source=source,
-            detail={"problem": f"state {problem}"},
+            problem=f"state {problem}",
         )
         # The request dependency rolls back on the error below; keep the audit event.
         await session.commit()
@@ -155,13 +154,12 @@ async def _audit(
     source: str | None,
     detail: dict[str, Any],
 ) -> None:
-    await record_audit(
+    await audit(
         session,
-        actor=CALLBACK_ACTOR,
-        action="connect.callback",
-        workspace_id=pending.workspace_id,
-        target=f"oauth_state:{pending.id}",
+        Actor(CALLBACK_ACTOR, source),
+        AuditAction.CONNECT_CALLBACK,
+        Target.oauth_state(pending.id),
+        pending.workspace_id,
         result=result,
-        source=source,
-        detail=detail,
+        **detail,
     )

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.db.base import new_id
 from xero_connector.db.models import OAuthState
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.oauth_states import add_state
 from xero_connector.oauth.flow import OAuthFlow
 from xero_connector.oauth.pending import PendingSecret, hash_state, seal_pending
@@ -64,14 +64,13 @@ async def start_connect(
             expires_at=expires_at,
         ),
     )
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="connect.start",
-        workspace_id=workspace_id,
-        target=f"oauth_state:{state_id}",
-        result="ok",
-        source=source,
-        detail={"has_return_url": return_url is not None, "expires_at": expires_at.isoformat()},
+        Actor(actor, source),
+        AuditAction.CONNECT_START,
+        Target.oauth_state(state_id),
+        workspace_id,
+        has_return_url=return_url is not None,
+        expires_at=expires_at.isoformat(),
     )
     return ConnectStarted(authorize_url=request.url, expires_at=expires_at)

@@ -12,21 +12,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.first_sync import after_connected
 from xero_connector.db.base import new_id
 from xero_connector.db.models import Connection, OAuthState, XeroGrant
-from xero_connector.db.repos.audit import record_audit
-from xero_connector.db.repos.connections import add_connection, find_by_tenant
-from xero_connector.db.repos.grants import (
-    add_grant,
-    get_grant,
+from xero_connector.db.repos.connections import (
+    add_connection,
+    find_by_tenant,
     grant_has_live_connections,
-    shred_grant,
 )
+from xero_connector.db.repos.grants import add_grant, get_grant, shred_grant
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
 from xero_connector.tokens.sealing import seal_into
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.identity import TenantConnection
+from xero_connector.xero.tokenset import TokenSet
 
 
 async def store_consent(
@@ -105,14 +104,12 @@ async def _forget_unused_grant(
         return
     if await grant_has_live_connections(session, grant_id):
         return
-    await shred_grant(session, old, now=now)
-    await record_audit(
+    await shred_grant(session, grant_id, at=now)
+    await audit(
         session,
-        actor=CALLBACK_ACTOR,
-        action="grant.shred",
-        workspace_id=workspace_id,
-        target=f"xero_grant:{grant_id}",
-        result="ok",
-        source=None,
-        detail={"reason": "replaced by a new consent; not revoked at Xero"},
+        Actor(CALLBACK_ACTOR),
+        AuditAction.GRANT_SHRED,
+        Target.grant(grant_id),
+        workspace_id,
+        reason="replaced by a new consent; not revoked at Xero",
     )

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.forget import GrantFate, audit_local_shred, grant_fate
 from xero_connector.connections.remote_delete import delete_at_xero, skip_if_shared
 from xero_connector.db.models import Connection
-from xero_connector.db.repos import grant_refresh, grants, owed_work
-from xero_connector.db.repos.audit import record_audit
+from xero_connector.db.repos import connections, grants
 from xero_connector.errors import AppError
 from xero_connector.tasks.context import TaskResources, resources
 from xero_connector.tokens.errors import GrantUnavailable
@@ -27,7 +27,7 @@ from xero_connector.xero.errors import XeroAuthError, XeroDisconnected
 
 log = logging.getLogger(__name__)
 
-OWED_WORK_ACTOR = "owed-work"
+OWED_WORK = Actor("owed-work")
 
 
 async def delete_remote_connection(ctx: dict[str, Any], connection_id: str) -> str:
@@ -41,12 +41,10 @@ async def delete_remote_connection(ctx: dict[str, Any], connection_id: str) -> s
     """
     res = resources(ctx)
     async with res.session_factory() as session:
-        connection = await owed_work.read_connection(session, connection_id)
+        connection = await connections.read_connection(session, connection_id)
         if connection is None or connection.remote_delete_due_at is None:
             return "nothing owed"
-        shared = await skip_if_shared(
-            session, connection, at=res.clock(), actor=OWED_WORK_ACTOR, source=None
-        )
+        shared = await skip_if_shared(session, connection, at=res.clock(), actor=OWED_WORK)
         await session.commit()
     if shared:
         log.info("remote delete of connection %s skipped: shared at Xero", connection_id)
@@ -68,19 +66,18 @@ async def _delete(res: TaskResources, connection: Connection) -> str:
     except XeroDisconnected:
         pass  # already removed inside Xero
     async with res.session_factory() as session:
-        await owed_work.settle_remote_delete(
+        await connections.settle_remote_delete(
             session, connection.id, deleted=reason is None, at=res.clock()
         )
         if reason is not None:
-            await record_audit(
+            await audit(
                 session,
-                actor=OWED_WORK_ACTOR,
-                action="connection.remote_delete",
-                workspace_id=connection.workspace_id,
-                target=f"connection:{connection.id}",
+                OWED_WORK,
+                AuditAction.CONNECTION_REMOTE_DELETE,
+                Target.connection(connection.id),
+                connection.workspace_id,
                 result="abandoned",
-                source=None,
-                detail={"reason": reason},
+                reason=reason,
             )
         await session.commit()
     if reason is None:
@@ -96,7 +93,7 @@ async def _delete(res: TaskResources, connection: Connection) -> str:
 async def _forget_if_unused(res: TaskResources, grant_id: str, workspace_id: str) -> None:
     """After a settled delete: forget the grant if nothing uses it and no revocation is owed."""
     async with res.session_factory() as session:
-        grant = await grant_refresh.read_grant(session, grant_id)
+        grant = await grants.read_grant(session, grant_id)
         if grant is None or grant.revocation_due_at is not None:
             return  # the revocation job decides
         fate = await grant_fate(session, grant_id)
@@ -107,10 +104,10 @@ async def _forget_if_unused(res: TaskResources, grant_id: str, workspace_id: str
             await res.tokens.forget_grant(grant_id, revoke=True)
         except (AppError, VaultError) as exc:
             async with res.session_factory() as session:
-                grant = await grant_refresh.read_grant(session, grant_id)
+                grant = await grants.read_grant(session, grant_id)
                 if grant is not None:  # the sweeper enqueues the owed revocation
                     await grants.mark_revocation_due(
-                        session, grant, now=res.clock(), error=type(exc).__name__
+                        session, grant_id, at=res.clock(), error=type(exc).__name__
                     )
                     await session.commit()
 
@@ -118,9 +115,7 @@ async def _forget_if_unused(res: TaskResources, grant_id: str, workspace_id: str
 async def _shred_locally(res: TaskResources, grant_id: str, workspace_id: str) -> None:
     await res.tokens.forget_grant(grant_id, revoke=False)
     async with res.session_factory() as session:
-        await audit_local_shred(
-            session, grant_id, workspace_id=workspace_id, actor=OWED_WORK_ACTOR, source=None
-        )
+        await audit_local_shred(session, grant_id, workspace_id=workspace_id, actor=OWED_WORK)
         await session.commit()
     log.info("grant %s shredded without revoking: its Xero user is live elsewhere", grant_id)
 
@@ -135,14 +130,14 @@ async def revoke_grant(ctx: dict[str, Any], grant_id: str) -> str:
     """
     res = resources(ctx)
     async with res.session_factory() as session:
-        grant = await grant_refresh.read_grant(session, grant_id)
+        grant = await grants.read_grant(session, grant_id)
         if grant is None or grant.revocation_due_at is None:
             return "nothing owed"
         workspace_id = grant.workspace_id
         fate = await grant_fate(session, grant_id)
         if fate in (GrantFate.IN_USE, GrantFate.WAIT):
             log.warning("revocation of grant %s cancelled (%s)", grant_id, fate.value)
-            await owed_work.cancel_revocation(session, grant_id)
+            await grants.cancel_revocation(session, grant_id)
             await session.commit()
             return "cancelled"
     if fate is GrantFate.SHRED:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.disconnects import mark_missing_tenants
@@ -33,7 +33,7 @@ async def refresh_grant(ctx: dict[str, Any], grant_id: str, generation: int) -> 
     except GrantUnavailable as exc:
         return exc.code
     async with res.session_factory() as session:
-        grant = await grant_refresh.read_grant(session, grant_id)
+        grant = await grants.read_grant(session, grant_id)
     if grant is None or grant.status != "active" or grant.refresh_generation <= generation:
         return "ok"
     try:

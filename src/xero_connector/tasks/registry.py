@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-
 from xero_connector.jobs import ids
+from xero_connector.jobs.dispatch import Cron, TaskFunction
 from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.settings import pull_settings, settings_cron
 from xero_connector.tasks.sweep import sweep
-
-TaskFunction = Callable[..., Awaitable[Any]]
 
 TASKS: dict[str, TaskFunction] = {
     ids.REFRESH_GRANT: refresh_grant,
@@ -22,15 +17,6 @@ TASKS: dict[str, TaskFunction] = {
     ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
     ids.PULL_SETTINGS: pull_settings,
 }
-
-
-@dataclass(frozen=True)
-class Cron:
-    """A periodic task; every ``interval_seconds``, also once at startup."""
-
-    name: str
-    function: TaskFunction
-    interval_seconds: int
 
 
 def crons(sweep_interval_seconds: int) -> list[Cron]:

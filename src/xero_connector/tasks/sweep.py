@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-from xero_connector.db.repos import grant_refresh, owed_work
+from xero_connector.db.repos import connections, grants
 from xero_connector.jobs import ids
 from xero_connector.tasks.context import resources
 
@@ -24,7 +24,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     now = res.clock()
     policy = res.tokens.policy
     async with res.session_factory() as session:
-        refreshes = await grant_refresh.due_refreshes(
+        refreshes = await grants.due_refreshes(
             session,
             now=now,
             margin=policy.margin,
@@ -32,8 +32,8 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
             keepalive_after=policy.keepalive_after,
             limit=res.sweep_limit,
         )
-        deletes = await owed_work.owed_remote_deletes(session, now=now, limit=res.sweep_limit)
-        revocations = await owed_work.owed_revocations(session, now=now, limit=res.sweep_limit)
+        deletes = await connections.owed_remote_deletes(session, now=now, limit=res.sweep_limit)
+        revocations = await grants.owed_revocations(session, now=now, limit=res.sweep_limit)
     enqueue = res.dispatcher.enqueue
     counts = {
         "refresh": await _all(

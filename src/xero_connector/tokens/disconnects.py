@@ -12,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import XERO, AuditAction, Target, audit
 from xero_connector.db.base import utcnow
-from xero_connector.db.repos import connections, grant_status
+from xero_connector.db.repos import connections
 
 DISCONNECTED_IN_XERO = "disconnected from inside Xero"
 
@@ -26,9 +27,21 @@ async def mark_disconnected_in_xero(
     Call it when a tenant call raised ``XeroDisconnected``. Idempotent: False if it was already
     disconnected (or does not exist).
     """
-    return await grant_status.mark_connection_disconnected_in_xero(
+    workspace_id = await connections.mark_disconnected_in_xero(
         session, connection_id, reason=DISCONNECTED_IN_XERO, at=at or utcnow()
     )
+    if workspace_id is None:
+        return False
+    await audit(
+        session,
+        XERO,
+        AuditAction.CONNECTION_DISCONNECTED_IN_XERO,
+        Target.connection(connection_id),
+        workspace_id,
+        result="disconnected",
+        reason=DISCONNECTED_IN_XERO,
+    )
+    return True
 
 
 async def mark_missing_tenants(

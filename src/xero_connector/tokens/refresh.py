@@ -32,9 +32,10 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector import metrics
+from xero_connector.audit import TOKEN_REFRESH, AuditAction, Target, audit
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import XeroGrant
-from xero_connector.db.repos import grant_refresh, grant_status
+from xero_connector.db.repos import connections, grants
 from xero_connector.errors import AppError, TransientError
 from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.errors import (
@@ -45,8 +46,8 @@ from xero_connector.tokens.errors import (
 )
 from xero_connector.tokens.locks import GrantLocks
 from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
-from xero_connector.tokens.tokenset import TokenSet
 from xero_connector.xero.errors import InvalidGrant
+from xero_connector.xero.tokenset import TokenSet
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class GrantRefresher:
         """Return a token set that is fresh, calling Xero only if no one else already did."""
         async with self._locks.hold(grant_id):
             async with self._sessions() as session:
-                grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
+                grant = ensure_usable(await grants.read_grant(session, grant_id), grant_id)
                 tokens = open_tokens(self._vault, grant)
                 now = self._clock()
                 generation = grant.refresh_generation
@@ -155,7 +156,7 @@ class GrantRefresher:
                     return tokens
                 resumed = grant.refresh_started_at is not None
                 started_at = grant.refresh_started_at or now
-                if not await grant_refresh.mark_refresh_started(session, grant_id, generation, now):
+                if not await grants.mark_refresh_started(session, grant_id, generation, now):
                     raise TransientError(f"grant {grant_id} changed while starting a refresh")
                 await session.commit()
             return await self._send_and_store(grant_id, generation, tokens, started_at, resumed)
@@ -187,7 +188,7 @@ class GrantRefresher:
         metrics.token_refresh("grace_recovered" if resumed or retried else "ok")
         sealed = seal_tokens(self._vault, grant_id, fresh)
         async with self._sessions() as session:
-            stored = await grant_refresh.store_refreshed(
+            stored = await grants.store_refreshed(
                 session, grant_id, generation, sealed.as_values(), self._clock()
             )
             await session.commit()
@@ -196,7 +197,7 @@ class GrantRefresher:
             # Only reachable if the lock was lost (e.g. its connection dropped): someone else
             # wrote a newer set with the same refresh token inside the grace. Theirs wins.
             log.error("grant %s: lost the compare-and-set; using the stored set", grant_id)
-            grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
+            grant = ensure_usable(await grants.read_grant(session, grant_id), grant_id)
             return open_tokens(self._vault, grant)
 
     async def _send(
@@ -212,7 +213,7 @@ class GrantRefresher:
                 return await self._identity.refresh(refresh_token), retried
             except InvalidGrant:
                 async with self._sessions() as session:
-                    grant = await grant_refresh.read_grant(session, grant_id)
+                    grant = await grants.read_grant(session, grant_id)
                 if grant is not None and grant.refresh_generation != generation:
                     stored = open_tokens(self._vault, ensure_usable(grant, grant_id))
                     return _AlreadyStored(stored), retried
@@ -225,19 +226,32 @@ class GrantRefresher:
 
     async def _give_up(self, grant_id: str, generation: int, exc: InvalidGrant) -> None:
         async with self._sessions() as session:
-            changed = await grant_status.mark_grant_needs_reauth(
-                session,
-                grant_id,
-                generation=generation,
-                reason="Xero refused the refresh token (invalid_grant); reconnect to Xero",
-                at=self._clock(),
+            reason = "Xero refused the refresh token (invalid_grant); reconnect to Xero"
+            now = self._clock()
+            workspace_id = await grants.mark_needs_reauth(
+                session, grant_id, generation=generation, reason=reason, at=now
             )
+            changed: list[str] = []
+            if workspace_id is not None:
+                changed = await connections.mark_grant_connections_needs_reauth(
+                    session, grant_id, reason=reason, at=now
+                )
+                await audit(
+                    session,
+                    TOKEN_REFRESH,
+                    AuditAction.GRANT_NEEDS_REAUTH,
+                    Target.grant(grant_id),
+                    workspace_id,
+                    result="needs_reauth",
+                    reason=reason[:200],
+                    connection_ids=changed,
+                )
             await session.commit()
         log.warning("grant %s needs reauth (%d connections paused)", grant_id, len(changed))
 
     async def _record_failure(self, grant_id: str, generation: int, exc: AppError) -> None:
         async with self._sessions() as session:
-            grant = await grant_refresh.read_grant(session, grant_id)
+            grant = await grants.read_grant(session, grant_id)
             failures = (grant.failure_count if grant else 0) + 1
             retry_after = exc.retry_after if isinstance(exc, TransientError) else None
             now = self._clock()
@@ -251,7 +265,7 @@ class GrantRefresher:
                 floor = now + timedelta(seconds=retry_after or 0)
                 if now < last_chance < next_attempt_at:
                     next_attempt_at = max(last_chance, floor)
-            await grant_refresh.record_failure(
+            await grants.record_failure(
                 session,
                 grant_id,
                 generation,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from xero_connector.db.base import new_id
 from xero_connector.db.models import XeroGrant
 from xero_connector.tokens.errors import GrantShredded
-from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.tokenset import TokenSet
 
 TABLE = "xero_grants"
 COLUMN = "token_ciphertext"
@@ -102,8 +102,3 @@ def open_tokens(vault: TokenVault, grant: XeroGrant) -> TokenSet:
         raise GrantShredded(grant.id)
     envelope = StoredEnvelope(grant.token_ciphertext, grant.data_key_wrapped, grant.kek_id)
     return TokenSet.from_bytes(vault.open(envelope, table=TABLE, row_id=grant.id, column=COLUMN))
-
-
-def shredded_values() -> dict[str, Any]:
-    """Column values that crypto-shred a grant: without its data key nothing can be decrypted."""
-    return {"token_ciphertext": None, "data_key_wrapped": None, "kek_id": None}

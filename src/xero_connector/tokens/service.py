@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
-from xero_connector.db.repos import grant_refresh
+from xero_connector.db.repos import grants
 from xero_connector.errors import TransientError
 from xero_connector.tokens.errors import GrantNotFound
 from xero_connector.tokens.locks import GrantLocks
@@ -34,7 +34,7 @@ from xero_connector.tokens.refresh import (
     is_due,
 )
 from xero_connector.tokens.sealing import TokenVault, open_tokens
-from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.tokenset import TokenSet
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,9 @@ class TokenService:
         """Like ``access_token`` but the whole set (the id token, scopes and expiry)."""
         now = self._clock()
         async with self._sessions() as session:
-            grant = ensure_usable(await grant_refresh.read_grant(session, grant_id), grant_id)
+            grant = ensure_usable(await grants.read_grant(session, grant_id), grant_id)
             if mark_used:
-                await grant_refresh.touch_used(session, grant_id, now, every=USED_RESOLUTION)
+                await grants.touch_used(session, grant_id, now, every=USED_RESOLUTION)
                 await session.commit()
             tokens = open_tokens(self._vault, grant)
             due = is_due(grant, now, self.policy, keepalive=False)
@@ -169,7 +169,7 @@ class TokenService:
         Without ``revoke`` (an old grant replaced by a reconnect) nothing is sent to Xero.
         """
         async with self._locks.hold(grant_id), self._sessions() as session:
-            grant = await grant_refresh.read_grant(session, grant_id)
+            grant = await grants.read_grant(session, grant_id)
             if grant is None:
                 raise GrantNotFound(grant_id)
             now = self._clock()
@@ -179,7 +179,7 @@ class TokenService:
                 status = "revoked" if revoke else "shredded"
             else:
                 status = grant.status
-            await grant_refresh.shred_grant(
+            await grants.shred_grant(
                 session, grant_id, status=status, at=now, settle_remote_deletes=revoke
             )
             await session.commit()

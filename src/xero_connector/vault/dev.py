@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from xero_connector.settings import ConfigurationError
+from xero_connector.errors import ConfigurationError
 from xero_connector.vault.keyring import LocalKeyring, generate_key_entry
 
 _OWNER_ONLY = 0o600

@@ -26,7 +26,7 @@ from typing import NoReturn
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from xero_connector.settings import ConfigurationError, is_placeholder
+from xero_connector.errors import ConfigurationError, is_placeholder
 from xero_connector.vault.errors import DecryptionError, UnknownKeyError
 from xero_connector.vault.provider import KeyProvider
 

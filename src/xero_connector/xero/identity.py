@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from xero_connector.tokens.tokenset import TokenSet
+from xero_connector.xero.tokenset import TokenSet
 
 # authlib prefers httpx2 and warns once, at import, when it falls back to httpx. We keep httpx on
 # purpose (respx mocks only httpx; see ARCHITECTURE.md's library traps), so silence exactly that.

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from xero_connector.db.models import Connection
-from xero_connector.db.repos.grants import LIVE_CONNECTION_STATUSES
+from xero_connector.db.models import Connection, XeroGrant
+
+LIVE_CONNECTION_STATUSES = ("active", "needs_reauth")
 
 
 async def add_connection(session: AsyncSession, connection: Connection) -> Connection:
@@ -20,6 +22,16 @@ async def add_connection(session: AsyncSession, connection: Connection) -> Conne
 
 async def get_connection(session: AsyncSession, connection_id: str) -> Connection | None:
     return await session.get(Connection, connection_id)
+
+
+async def read_connection(session: AsyncSession, connection_id: str) -> Connection | None:
+    """The connection as the database has it now (never a stale identity-map copy)."""
+    result = await session.execute(
+        select(Connection)
+        .where(Connection.id == connection_id)
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
 
 
 async def find_by_tenant(
@@ -90,3 +102,109 @@ async def grant_has_owed_remote_deletes(session: AsyncSession, grant_id: str) ->
         )
     )
     return bool(await session.scalar(query))
+
+
+async def grant_has_live_connections(session: AsyncSession, grant_id: str) -> bool:
+    """True while a connection that is not disconnected still uses this grant."""
+    query = select(
+        exists().where(
+            Connection.grant_id == grant_id,
+            Connection.status.in_(LIVE_CONNECTION_STATUSES),
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def same_user_live_elsewhere(session: AsyncSession, grant: XeroGrant) -> bool:
+    """True while a live connection on ANOTHER grant belongs to the same Xero user.
+
+    Revoking a refresh token removes, at Xero, the connections of every organisation its consent
+    covered, including ones a later consent of the same user re-used (Xero keeps one connection
+    per user, app and organisation). Such a grant must be destroyed locally, never revoked.
+    A grant without a known Xero user still counts a live row on another grant that names one of
+    its own Xero connections.
+    """
+    other_grant = aliased(XeroGrant)
+    own_xero_connections = select(Connection.xero_connection_id).where(
+        Connection.grant_id == grant.id
+    )
+    same_user = (
+        other_grant.xero_user_id == grant.xero_user_id
+        if grant.xero_user_id is not None
+        else false()
+    )
+    query = select(
+        exists()
+        .where(
+            Connection.grant_id == other_grant.id,
+            Connection.grant_id != grant.id,
+            Connection.status.in_(LIVE_CONNECTION_STATUSES),
+        )
+        .where(or_(same_user, Connection.xero_connection_id.in_(own_xero_connections)))
+    )
+    return bool(await session.scalar(query))
+
+
+async def owed_remote_deletes(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[str, datetime]]:
+    """``(connection id, due at)`` of Xero ``DELETE /connections`` calls owed by now."""
+    result = await session.execute(
+        select(Connection.id, Connection.remote_delete_due_at)
+        .where(Connection.remote_delete_due_at <= now)
+        .order_by(Connection.remote_delete_due_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in result.all() if row[1] is not None]
+
+
+async def settle_remote_delete(
+    session: AsyncSession, connection_id: str, *, deleted: bool, at: datetime
+) -> None:
+    """The owed remote delete is done (``deleted``) or can no longer be made."""
+    await session.execute(
+        update(Connection)
+        .where(Connection.id == connection_id)
+        .values(
+            remote_delete_due_at=None,
+            remote_deleted_at=at if deleted else None,
+            updated_at=at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_grant_connections_needs_reauth(
+    session: AsyncSession, grant_id: str, *, reason: str, at: datetime
+) -> list[str]:
+    """Mark the grant's active connections ``needs_reauth``; the ids of those changed."""
+    changed = await session.execute(
+        update(Connection)
+        .where(Connection.grant_id == grant_id, Connection.status == "active")
+        .values(status="needs_reauth", status_reason=reason[:500], updated_at=at)
+        .returning(Connection.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in changed.all()]
+
+
+async def mark_disconnected_in_xero(
+    session: AsyncSession, connection_id: str, *, reason: str, at: datetime
+) -> str | None:
+    """Mark one live connection ``disconnected`` by a change inside Xero; its workspace id.
+
+    None when the connection is unknown or already disconnected (idempotent).
+    """
+    result = await session.execute(
+        update(Connection)
+        .where(Connection.id == connection_id, Connection.status != "disconnected")
+        .values(
+            status="disconnected",
+            status_reason=reason[:500],
+            disconnected_at=at,
+            updated_at=at,
+        )
+        .returning(Connection.workspace_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()

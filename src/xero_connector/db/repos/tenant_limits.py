@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.models import Connection
-from xero_connector.db.repos.grants import LIVE_CONNECTION_STATUSES
+from xero_connector.db.repos.connections import LIVE_CONNECTION_STATUSES
 
 
 async def park_tenant(session: AsyncSession, tenant_id: str, until: datetime) -> int:
