@@ -24,7 +24,7 @@ from xero_connector.jobs import ids
 from xero_connector.mappings import service
 from xero_connector.mappings.freshness import ensure_fresh_settings
 from xero_connector.mappings.pull import pull_settings_now
-from xero_connector.mappings.resolver import Blocked, load_resolver
+from xero_connector.mappings.resolver import Blocked, TaxTarget, load_resolver
 from xero_connector.mappings.validate import Entry
 from xero_connector.tasks.context import TaskResources
 from xero_connector.tasks.settings import settings_cron
@@ -151,14 +151,14 @@ async def test_the_resolver_blocks_a_tax_type_that_cannot_apply_to_the_lines_acc
     cid, fake = await add_connection(sessions), chart()
     await _pull(sessions, fake, cid, full=True)
     ads = Entry("account", "ads", {"code": "400"})
-    await _map(sessions, cid, SALES, ads, STANDARD)
+    await _map(sessions, cid, SALES, ads, Entry("tax", "standard", {"tax_type": "output"}))
     async with sessions() as session:
         resolver = await load_resolver(session, cid)
     ads_target = resolver.account("ads")
     sales_target = resolver.account("sales")
     assert not isinstance(ads_target, Blocked)
     assert not isinstance(sales_target, Blocked)
-    assert resolver.tax("standard", account=sales_target) == resolver.tax("standard")
+    assert resolver.tax("standard", account=sales_target) == TaxTarget("OUTPUT")
     assert resolver.tax("standard", account=ads_target) == Blocked(
         "tax rate OUTPUT (GST on Income) cannot apply to account 400 Advertising of class EXPENSE"
     )

@@ -69,7 +69,7 @@ def find_target(kind: str, target: Mapping[str, Any], catalog: Catalog) -> Targe
         account = _account(kind, fields, catalog)
         return _account_target(kind, account)
     if kind == "tax":
-        rate = catalog.tax_rates.get(fields["tax_type"])
+        rate = catalog.tax_rates.get(fields["tax_type"].upper())  # Xero's are upper case
         if rate is None:
             raise TargetError(f"no tax rate {fields['tax_type']} in the last settings pull")
         if problem := rules.tax_rate_problem(rate):
