@@ -40,8 +40,7 @@ from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
-from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
-from xero_connector.xero.tenant_status import TenantStatus
+from xero_connector.xero_api_setup import xero_api_client
 
 
 @dataclass(kw_only=True)
@@ -142,41 +141,6 @@ def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
     return PgAdvisoryGrantLocks(engine, wait_seconds=settings.refresh_lock_wait_seconds)
 
 
-def limit_config(settings: Settings) -> LimitConfig:
-    return LimitConfig(
-        tenant_concurrency=settings.xero_tenant_concurrency,
-        tenant_minute=settings.xero_tenant_minute_limit,
-        tenant_day=settings.xero_tenant_day_limit,
-        app_minute=settings.xero_app_minute_limit,
-        time_scale=settings.xero_limit_time_scale,
-        margin_seconds=settings.xero_limit_margin_seconds,
-        lease_seconds=settings.xero_limit_lease_seconds,
-    )
-
-
-def build_limiter(settings: Settings) -> Limiter:
-    """The rate limiter of this process (in-process state)."""
-    return Limiter(MemoryBackend(limit_config(settings)))
-
-
-def xero_api_client(
-    settings: Settings,
-    *,
-    http: httpx.AsyncClient,
-    tokens: TokenService,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> XeroApiClient:
-    """The process's one Accounting API client (its limiter is made here too)."""
-    return XeroApiClient(
-        http=http,
-        tokens=tokens,
-        limiter=build_limiter(settings),
-        status=TenantStatus(session_factory),
-        api_base=settings.xero_api_base,
-        timeout=settings.xero_timeout_seconds,
-    )
-
-
 @dataclass(frozen=True)
 class XeroServices:
     """The vault, the Xero identity client, the token service and the Accounting API client;
@@ -210,6 +174,7 @@ def xero_services(
         policy=refresh_policy(settings),
     )
     api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    identity.limiter = api.limiter  # Xero counts /connections calls in the app's minute limit
     return XeroServices(vault, identity, tokens, api)
 
 

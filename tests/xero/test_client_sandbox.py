@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import MakeDatabase
 from tests.tokens.sandbox_support import SandboxServer, run_sandbox
 from tests.xero.sandbox_tenant import SandboxTenant, api_client, connect_all
 from xero_connector.db.models import Connection
@@ -17,6 +18,12 @@ from xero_connector.vault import Vault
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.errors import XeroDisconnected, XeroNotFound
 from xero_connector.xero.values import parse_amount, parse_datetime
+
+
+@pytest.fixture(scope="module")
+async def db_url(make_database: MakeDatabase) -> str:
+    """One database for the module: each test stores its own grant and connection."""
+    return await make_database()
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +39,7 @@ async def alice(
     sessions: async_sessionmaker[AsyncSession],
     vault: Vault,
 ) -> SandboxTenant:
+
     (await http.post(f"{server.origin}/_sandbox/reset")).raise_for_status()
     return await connect_all(server, http, sessions, vault)
 
