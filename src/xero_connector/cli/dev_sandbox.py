@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp
 
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.sandbox.accounting import SpecNotFoundError
 from xero_connector.sandbox.app import Sandbox, create_sandbox_app
 from xero_connector.sandbox.persistence import PersistentSandbox, load_world

@@ -97,8 +97,9 @@ def sandbox(
         ),
     ] = 0.2,
 ) -> None:
-    """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox.
+    """Run the Xero sandbox alone: identity, accounting API, limits.
 
+    It also serves Xero's connections endpoint and its own inspection routes under /_sandbox.
     API faults (--fault-5xx, --fault-drop, --fault-hang, --latency-ms) apply to /api.xro/2.0;
     token faults (--fault-token-drop, --fault-token-5xx) to refresh calls at /connect/token. A
     test can script exact faults instead: POST /_sandbox/faults {"next_refresh": ["drop"]}.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.repos.stats import connection_counts, parked_tenant_count
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.metrics.registry import render, set_connection_counts, set_parked_tenants
 
 log = get_logger(__name__)

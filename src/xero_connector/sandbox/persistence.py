@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.sandbox.app import Sandbox
 from xero_connector.sandbox.limits import ASGIApp, Receive, Scope, Send
 

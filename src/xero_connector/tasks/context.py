@@ -9,8 +9,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xero_connector.connections.disconnect import OWED_BACKOFF
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import TenantConnection
@@ -44,6 +46,8 @@ class TaskResources:
     settings_max_age: timedelta = timedelta(hours=1)
     # The settings cron pulls changes of connections last pulled longer ago than this.
     settings_pull_interval: timedelta = timedelta(hours=6)
+    # Spaces the retries of owed disconnect work (connections.disconnect).
+    owed_backoff: Backoff = OWED_BACKOFF
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:

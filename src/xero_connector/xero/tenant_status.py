@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
 from xero_connector.db.repos import connections
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.tokens.disconnects import mark_disconnected_in_xero
 
 log = get_logger(__name__)

@@ -2,7 +2,7 @@
 and the organisation fields and pull bookkeeping of connections.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 19:57:45.917607
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import xero_connector.db.base
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
