@@ -9,17 +9,17 @@ a changes-only pull of every active connection not pulled for ``settings_pull_in
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from xero_connector.db.repos import settings_pulls
 from xero_connector.jobs import ids
+from xero_connector.logs import get_logger
 from xero_connector.mappings.pull import pull_settings_now, tenant_reader
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.errors import GrantUnavailable
 from xero_connector.xero.errors import XeroAuthFailed, XeroDisconnected
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 async def pull_settings(ctx: dict[str, Any], connection_id: str, mode: str = "full") -> str:
@@ -40,7 +40,7 @@ async def pull_settings(ctx: dict[str, Any], connection_id: str, mode: str = "fu
     except XeroDisconnected:
         return "disconnected"
     except XeroAuthFailed:
-        log.warning("settings pull of connection %s: Xero refused the access token", connection_id)
+        log.warning("settings_pull_refused", connection_id=connection_id)
         return "access_token_refused"
     if result is None:
         return "not active"
