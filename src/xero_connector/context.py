@@ -198,6 +198,8 @@ def task_resources(
         dispatcher=dispatcher,
         in_use_window=timedelta(seconds=settings.in_use_window_seconds),
         sweep_limit=settings.sweep_limit,
+        settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
+        settings_pull_interval=timedelta(seconds=settings.settings_pull_interval_seconds),
     )
 
 

@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api import (
+    callback,
+    connect,
+    connections,
+    health,
+    mappings,
+    me,
+    metrics,
+)
+from xero_connector.api import settings as settings_routes
 from xero_connector.api.body_limit import BodyLimitMiddleware
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.cors import ProblemCORSMiddleware
@@ -33,6 +42,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     connect.router,
     callback.router,
     connections.router,
+    settings_routes.router,
+    mappings.router,
     me.router,
 )
 """Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""

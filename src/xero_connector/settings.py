@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         "seconds; live calls renew their lease).",
     )
     xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
+    settings_max_age_seconds: int = Field(
+        3600,
+        ge=0,
+        description="Before a push, the organisation's settings are pulled in full again when "
+        "the last full pull is older than this.",
+    )
+    settings_pull_interval_seconds: int = Field(
+        21600,
+        ge=60,
+        description="The settings cron pulls what changed (If-Modified-Since) of every active "
+        "connection last pulled longer ago than this.",
+    )
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
     max_body_bytes: int = Field(
         48 * 1024 * 1024,

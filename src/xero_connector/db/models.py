@@ -109,7 +109,17 @@ class Connection(TimestampMixin, Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str | None] = mapped_column(String(64))
     base_currency: Mapped[str | None] = mapped_column(String(3))
+    # The organisation's settings (mappings/): country, the default LineAmountTypes of sales and
+    # purchases ("Tax Exclusive", ...), and the pull bookkeeping. A pull is owed while
+    # settings_pull_requested_at is after settings_full_pulled_at (or nothing was pulled yet);
+    # accounts_modified_since is Xero's own time of the last accounts answer (If-Modified-Since).
+    country: Mapped[str | None] = mapped_column(String(2))
+    default_sales_tax: Mapped[str | None] = mapped_column(String(32))
+    default_purchases_tax: Mapped[str | None] = mapped_column(String(32))
     settings_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settings_full_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settings_pull_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accounts_modified_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set while Xero's DELETE /connections/{xero_connection_id} is still owed: the next try's
     # time, with the count of failed tries (a job retries it, then gives up).
@@ -151,3 +161,7 @@ class AuditEvent(Base):
     result: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# The settings cache and mappings (mappings/) live beside; imported so every table registers.
+from xero_connector.db import settings_models  # noqa: E402, F401

@@ -41,6 +41,11 @@ class TaskResources:
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
+    # A push pulls the settings in full first when the last full pull is older than this
+    # (mappings.freshness.ensure_fresh_settings).
+    settings_max_age: timedelta = timedelta(hours=1)
+    # The settings cron pulls changes of connections last pulled longer ago than this.
+    settings_pull_interval: timedelta = timedelta(hours=6)
     # Spaces the retries of owed disconnect work (connections.disconnect).
     owed_backoff: Backoff = OWED_BACKOFF
 
