@@ -10,9 +10,6 @@ FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home /app connector
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-# `migrate` finds alembic.ini and migrations/ in the working directory.
-COPY alembic.ini ./
-COPY migrations ./migrations
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER connector

@@ -25,7 +25,6 @@ def command_env(**settings: str) -> dict[str, str]:
     """This process's environment without any XERO_CONNECTOR_ setting, plus ``settings``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("XERO_CONNECTOR_")}
     env["PYTHONPATH"] = str(ROOT / "src")
-    env["XERO_CONNECTOR_ALEMBIC_INI"] = str(ROOT / "alembic.ini")
     env.update(settings)
     return env
 

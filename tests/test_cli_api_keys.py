@@ -97,3 +97,19 @@ def test_create_and_revoke_are_audited_without_the_key(env: str) -> None:
         ("cli", "api_key.revoke", "ws-1", f"api_key:{key_id}", "ok", "cli"),
     ]
     assert key not in str(events)
+
+
+@pytest.mark.parametrize("given", ["prefix", "shown prefix", "whole key"])
+def test_revoke_given_a_key_prefix_names_the_id_to_use_and_never_echoes_the_key(
+    env: str, given: str
+) -> None:
+    key = create("--name", "billing", "--role", "service")
+    [(key_id, prefix)] = rows(env, "SELECT id, prefix FROM api_keys")
+    argument = {"prefix": str(prefix), "shown prefix": f"xck_{prefix}_...", "whole key": key}[given]
+
+    result = runner.invoke(app, ["api-keys", "revoke", argument])
+
+    assert result.exit_code == 1
+    assert f"api-keys revoke {key_id}" in result.stderr
+    assert key.split("_", 2)[2] not in result.output
+    assert rows(env, "SELECT revoked_at FROM api_keys") == [(None,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -89,6 +90,38 @@ def test_dev_restart_keeps_the_keyring_and_replaces_the_key(tmp_path: Path) -> N
     assert new_key != old_key
     assert (old.status_code, new.status_code) == (401, 200)
     assert (tmp_path / "xero-connector.keyring").read_text() == keyring
+
+
+def _refusal(process: subprocess.Popen[str]) -> str:
+    """The one line a refused command printed (nothing else: no traceback, no log)."""
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    [line] = [line for line in stderr.splitlines() if line.startswith("error:")]
+    return line
+
+
+def test_a_second_dev_on_taken_ports_refuses_in_one_line_and_leaves_the_running_key(
+    tmp_path: Path,
+) -> None:
+    port, sandbox_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    running = start(_dev_args(port, sandbox_port), cwd=tmp_path, env=command_env())
+    try:
+        key = read_api_key(running)
+        wait_until_up(base)
+        same_port = _refusal(start(_dev_args(port), cwd=tmp_path, env=command_env()))
+        same_sandbox = _refusal(
+            start(_dev_args(free_port(), sandbox_port), cwd=tmp_path, env=command_env())
+        )
+        me = httpx.get(f"{base}/v1/me", headers={"Authorization": f"Bearer {key}"})
+    finally:
+        stop(running)
+    assert me.status_code == 200
+    assert f"127.0.0.1:{port} is in use" in same_port
+    assert "--port" in same_port
+    assert f"127.0.0.1:{sandbox_port} is in use" in same_sandbox
+    assert "--sandbox-port" in same_sandbox
 
 
 def test_dev_refuses_the_sandbox_on_its_own_port(tmp_path: Path) -> None:

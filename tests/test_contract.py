@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
 from xero_connector.api.contract import render_contract
@@ -29,7 +32,10 @@ def test_every_error_response_in_the_contract_is_a_problem() -> None:
         for method, operation in item.items():
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")):
-                    assert list(response["content"]) == ["application/problem+json"], (
+                    # The callback is opened by a browser: its result page is HTML, errors too.
+                    pages = ["text/html"] if path == "/v1/callback" else []
+                    types = [kind for kind in response["content"] if kind not in pages]
+                    assert types == ["application/problem+json"], (
                         f"{method.upper()} {path} {status}"
                     )
     assert "HTTPValidationError" not in schema["components"]["schemas"]
@@ -41,3 +47,47 @@ def test_readme_configuration_table_is_generated_from_settings() -> None:
         "README.md's configuration table is stale: "
         "run `python -m xero_connector.config_table --write README.md`"
     )
+
+
+def _claims() -> dict[str, str]:
+    """What the package, the API and the README say the service does today."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    roles = readme.partition("## Calling the API")[2].partition("\n## ")[0]
+    return {
+        "pyproject description": project["project"]["description"],
+        "openapi info": yaml.safe_load(render_contract())["info"]["description"],
+        "README callers": roles,
+    }
+
+
+@pytest.mark.parametrize("where", ["pyproject description", "openapi info", "README callers"])
+def test_no_description_promises_sync_or_an_audit_log_that_main_lacks(where: str) -> None:
+    text = _claims()[where].lower()
+
+    for promise in ("sync", "stream", "ledger", "audit"):
+        assert promise not in text, f"{where} mentions {promise!r}"
+
+
+def _operation(method: str, path: str) -> dict[str, object]:
+    operation: dict[str, object] = yaml.safe_load(render_contract())["paths"][path][method]
+    return operation
+
+
+def test_a_connection_by_id_documents_its_404() -> None:
+    for method in ("get", "delete"):
+        responses = _operation(method, "/v1/connections/{connection_id}")["responses"]
+        assert "404" in responses, method  # type: ignore[operator]
+
+
+def test_the_422_of_an_unbound_key_without_workspace_id_is_documented() -> None:
+    for method, path in (("post", "/v1/connect"), ("get", "/v1/connections")):
+        responses: Any = _operation(method, path)["responses"]
+        assert "workspace_id" in responses["422"]["description"], path
+
+
+def test_every_v1_operation_documents_its_503() -> None:
+    for path, item in yaml.safe_load(render_contract())["paths"].items():
+        if path.startswith("/v1"):
+            for method, operation in item.items():
+                assert "503" in operation["responses"], f"{method.upper()} {path}"

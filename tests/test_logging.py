@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import structlog
 
-from xero_connector.logging import configure_logging, get_logger
+from xero_connector.logs import configure_logging, get_logger
 from xero_connector.redaction import redact, redact_text
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlc2lnbmF0dXJl"
@@ -23,7 +24,6 @@ def logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[s
     configure_logging("INFO")
     yield capsys
     root.handlers, root.level = handlers, level
-    structlog.reset_defaults()
 
 
 def lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
@@ -93,3 +93,37 @@ def test_authorize_url_in_a_log_line_has_its_state_and_nonce_masked() -> None:
     assert "abcdefgh12345678" not in masked
     assert "noncevalue987" not in masked
     assert "nonce=***" in masked
+
+
+def test_events_reach_the_standard_library_masked_without_configure_logging(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="xero_connector.embedded")
+
+    get_logger("xero_connector.embedded").info(
+        "exchanged", grant_id="g-1", refresh_token="rt-456", note=f"Bearer {API_KEY}"
+    )
+
+    [record] = caplog.records
+    assert record.name == "xero_connector.embedded"
+    assert isinstance(record.msg, dict)
+    assert record.msg["event"] == "exchanged"
+    assert record.msg["grant_id"] == "g-1"
+    assert "rt-456" not in caplog.text
+    assert API_KEY not in caplog.text
+
+
+def test_every_module_logs_structlog_key_value_events() -> None:
+    # One style: ``get_logger(__name__)`` and ``log.info("event_name", key=value)``; no
+    # standard-library logger, no %-formatted message.
+    source = Path(__file__).resolve().parents[1] / "src" / "xero_connector"
+    offenders = []
+    for path in sorted(source.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "logs.py" and "logging.getLogger(" in text:
+            offenders.append(f"{path.name}: a standard-library logger")
+        if re.search(r"\blog\.\w+\(\s*\"[^\"]*%[sdfr]", text):
+            offenders.append(f"{path.name}: a %-formatted message")
+
+    assert offenders == []
+    assert not (source / "logging.py").exists()  # it would shadow the standard module

@@ -21,7 +21,9 @@ import re
 from typing import Any
 
 _PLACEHOLDER = re.compile(
-    r"^(|changeme|change[-_ ]?me|placeholder|secret|todo|xxx+|\*+|<.*>)$", re.I
+    r"^(|changeme|change[-_ ]?me|replace[-_ ]?me|placeholder|secret|todo|xxx+|\*+|<.*>"
+    r"|your[-_ ].*|.*[-_ ]here)$",
+    re.I,
 )
 
 
@@ -30,7 +32,7 @@ class ConfigurationError(Exception):
 
 
 def is_placeholder(value: str | None) -> bool:
-    """True for an empty value or an obvious placeholder such as ``changeme``."""
+    """True for an empty value or an obvious placeholder (``changeme``, ``your-client-secret``)."""
     return value is None or bool(_PLACEHOLDER.match(value.strip()))
 
 

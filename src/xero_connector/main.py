@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
 from xero_connector.api import (
@@ -19,31 +18,42 @@ from xero_connector.api import (
     metrics,
     records,
 )
+from xero_connector.api.body_limit import BodyLimitMiddleware
 from xero_connector.api.caller_first import install_caller_first
+from xero_connector.api.cors import ProblemCORSMiddleware
 from xero_connector.api.idempotency import IdempotencyMiddleware
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
+from xero_connector.api.outage import install_outage_handler
 from xero_connector.api.problems import install_problem_handlers
 from xero_connector.context import AppContext, build_context
 from xero_connector.settings import Settings
 
 DESCRIPTION = (
-    "Connect a workspace's Xero organisation and stream its ledger into Xero. Every /v1 route "
+    "Connect a workspace's Xero organisations, list and disconnect them; the service keeps their "
+    "tokens encrypted and fresh. Every /v1 route "
     "except /v1/callback needs `Authorization: Bearer <API key or dashboard JWT>`; every error is "
     "`application/problem+json` (RFC 9457)."
 )
 
 
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    metrics.router,
+    connect.router,
+    callback.router,
+    connections.router,
+    me.router,
+    ingest.router,
+    records.router,
+)
+"""Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
+
+
 def include_routers(app: FastAPI) -> None:
     """Every router the service serves."""
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(connect.router)
-    app.include_router(callback.router)
-    app.include_router(connections.router)
-    app.include_router(me.router)
-    app.include_router(ingest.router)
-    app.include_router(records.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
 
 def create_app(settings: Settings, *, context: AppContext | None = None) -> FastAPI:
@@ -77,16 +87,13 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.state.context = context
     install_problem_handlers(app)
     install_caller_first(app)
-    # Inside CORS and metrics: a replayed answer is counted and gets CORS headers like any other.
+    install_outage_handler(app)
+    # Innermost: it sees the body the limit let through and the route's whole answer; a replayed
+    # answer is counted and gets CORS headers like any other.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origin_list,
-        allow_methods=["GET", "POST", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After", "Idempotent-Replayed"],
-        max_age=600,
-    )
+    # Inside CORS, so a 413 to an allowed browser origin still carries its CORS headers.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ProblemCORSMiddleware, origins=settings.cors_origin_list)
     # Outermost of ours: sees the final status, CORS preflights and problem responses included.
     app.add_middleware(RequestMetricsMiddleware)
     include_routers(app)

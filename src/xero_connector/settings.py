@@ -2,7 +2,8 @@
 
 Every variable has the prefix ``XERO_CONNECTOR_``. Lists are comma-separated strings that we split
 ourselves (pydantic-settings would otherwise try to decode them as JSON); scopes are space-separated
-as in OAuth.
+as in OAuth. A variable set to the empty string counts as unset (``${VAR:-}`` in a compose file
+passes an empty value for an optional setting), so it takes its default.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ DEFAULT_SCOPES = (
     "accounting.invoices accounting.banktransactions"
 )
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./xero-connector.db"
+XERO_ACCESS_TOKEN_SECONDS = 1800
+"""The lifetime of Xero's access tokens (30 minutes); the refresh margin must be shorter."""
 
 
 def split_list(value: str) -> list[str]:
@@ -38,7 +41,9 @@ def reveal(value: SecretStr | None) -> str | None:
 class Settings(BaseSettings):
     """All configuration of the service; see the README's configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="XERO_CONNECTOR_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="XERO_CONNECTOR_", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
@@ -81,7 +86,9 @@ class Settings(BaseSettings):
         "", description="Comma-separated origins that return_url may point at."
     )
     refresh_margin_seconds: int = Field(
-        600, description="Refresh a grant in use when its access token expires within this."
+        600,
+        description="Refresh a grant in use when its access token expires within this; "
+        "shorter than the access token's lifetime (Xero's: 1800).",
     )
     in_use_window_seconds: int = Field(
         1800, description="A grant used (or with pending work) within this is in use."
@@ -123,6 +130,12 @@ class Settings(BaseSettings):
     app_calls_per_minute: int = Field(10000, description="Xero calls per minute, app-wide.")
     xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
+    max_body_bytes: int = Field(
+        48 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 above it, before the body is read); "
+        "the default holds 1,000 invoices of 100 lines each.",
+    )
     log_level: str = Field("INFO", description="Log level.")
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
@@ -165,6 +178,7 @@ class Settings(BaseSettings):
             if is_placeholder(value):
                 raise ConfigurationError(f"{name} is missing or a placeholder")
         self._check_keyring()
+        self._check_refresh_margin()
         if self.uses_sqlite:
             raise ConfigurationError(
                 "XERO_CONNECTOR_DATABASE_URL must be a Postgres URL outside dev (got SQLite)"
@@ -176,9 +190,19 @@ class Settings(BaseSettings):
         self._check_jwt_secret()
 
     def check_for_dev(self) -> None:
-        """Refuse ``dev`` on an unusable keyring (given or from its file) or JWT secret."""
+        """Refuse ``dev`` on an unusable keyring (given or from its file), JWT secret or margin."""
         self._check_keyring()
         self._check_jwt_secret()
+        self._check_refresh_margin()
+
+    def _check_refresh_margin(self) -> None:
+        """A margin not shorter than the token's lifetime makes every use a refresh (a storm)."""
+        margin = self.refresh_margin_seconds
+        if not 0 < margin < XERO_ACCESS_TOKEN_SECONDS:
+            raise ConfigurationError(
+                f"XERO_CONNECTOR_REFRESH_MARGIN_SECONDS ({margin}) must be above 0 and shorter "
+                f"than the access token's lifetime ({XERO_ACCESS_TOKEN_SECONDS} s at Xero)"
+            )
 
     def _check_keyring(self) -> None:
         # Parsing checks kids, key lengths and placeholder-like keys; its errors name

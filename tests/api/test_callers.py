@@ -3,18 +3,25 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
+from collections.abc import Iterable, Iterator
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import BaseRoute
 
 from tests.api.conftest import MakeKey
 from tests.api.jwt_helpers import dashboard_jwt
 from xero_connector.auth.api_keys import revoke_api_key
-from xero_connector.auth.policy import Role
+from xero_connector.auth.policy import SERVED_ACTIONS, Action, Role
 from xero_connector.db.models import ApiKey
+from xero_connector.main import create_app
+from xero_connector.settings import Settings
 
 
 def bearer(credential: str) -> dict[str, str]:
@@ -213,5 +220,30 @@ async def test_me_describes_the_caller_and_its_rights(client: httpx.AsyncClient)
         "actor": "jwt:user-7",
         "role": "dashboard",
         "workspace_id": "ws-1",
-        "actions": ["connect", "read", "map", "sync", "disconnect"],
+        "actions": ["connect", "read", "sync", "disconnect"],
     }
+
+
+async def test_me_lists_only_actions_that_some_route_performs(
+    client: httpx.AsyncClient, make_key: MakeKey
+) -> None:
+    response = await client.get("/v1/me", headers=bearer(await make_key(Role.SERVICE)))
+
+    assert response.json()["actions"] == ["connect", "read", "ingest", "sync", "disconnect"]
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (included := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(included.routes)  # FastAPI's included routers
+
+
+def test_the_served_actions_are_exactly_those_the_routes_require() -> None:
+    required = set()
+    for route in _api_routes(create_app(Settings()).routes):
+        source = inspect.getsource(route.endpoint)
+        required |= {Action(name.lower()) for name in re.findall(r"Action\.([A-Z]+)", source)}
+
+    assert required == set(SERVED_ACTIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,8 +10,11 @@ from sqlalchemy import select
 from tests.connector_app import Browser, outcome_of
 from tests.fake_xero import Tenant
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
+from xero_connector.jobs import ids
+from xero_connector.jobs.dispatch import JobArg
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.tasks.context import TaskResources
+from xero_connector.tasks.registry import TASKS
 
 
 async def connect(browser: Browser, workspace_id: str, *tenants: str) -> list[str]:
@@ -53,3 +57,42 @@ def task_ctx(browser: Browser) -> dict[str, Any]:
         dispatcher=InProcessRunner({}),
     )
     return {"resources": resources}
+
+
+class OneByOne:
+    """A dispatcher that keeps what is due now for ``run_all`` to run one job after the other
+    (the tests' sessions share one database connection) and drops deferred jobs: the next sweep
+    at their time finds them in the rows, which is what the tests drive."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, tuple[JobArg, ...]]] = []
+
+    async def enqueue(
+        self, job: str, *args: JobArg, job_id: str, defer_until: datetime | None = None
+    ) -> bool:
+        if defer_until is None:
+            self.queued.append((job, args))
+        return defer_until is None
+
+    async def run_all(self, runner: InProcessRunner) -> None:
+        while self.queued:
+            job, args = self.queued.pop(0)
+            await runner.run_now(job, *args)
+
+
+async def sweep_at(browser: Browser, now: datetime) -> None:
+    """One sweep with the clock at ``now``, and every job it enqueued, to the end."""
+    context = browser.context
+    assert context.token_service is not None
+    assert context.xero_identity is not None
+    queue = OneByOne()
+    runner = InProcessRunner(TASKS, max_tries=1)
+    runner.ctx["resources"] = TaskResources(
+        session_factory=context.session_factory,
+        tokens=context.token_service,
+        remote=context.xero_identity,
+        dispatcher=queue,
+        clock=lambda: now,
+    )
+    await runner.run_now(ids.SWEEP)
+    await queue.run_all(runner)

@@ -96,10 +96,10 @@ async def test_a_request_that_rolls_back_enqueues_nothing(
     first, _second = await _connect(browser, "tenant-1", "tenant-2")
     browser.fake.fail_delete = "503"
 
-    async def fail_after_the_xero_call(*args: Any, **kwargs: Any) -> bool:
+    async def fail_before_the_commit(*args: Any, **kwargs: Any) -> None:
         raise ServiceUnavailable("the database went away")
 
-    monkeypatch.setattr("xero_connector.connections.service.grant_fate", fail_after_the_xero_call)
+    monkeypatch.setattr("xero_connector.db.repos.grants.mark_end_due", fail_before_the_commit)
     assert (await _delete(browser, first)).status_code == 503
     assert recorder.jobs == []
 
@@ -158,6 +158,7 @@ async def runner_browser(
         tokens=context.token_service,
         remote=context.xero_identity,
     )
+    runner.ctx["resources"].owed_backoff = Backoff(0.02, 0.05)
     context.dispatcher = runner
     await context.start()
     key = await make_api_key(context)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.connections.helpers import audit_events, connect, delete, rows, task_ctx
 from tests.connector_app import Browser
-from xero_connector.tasks.owed import delete_remote_connection
+from xero_connector.tasks.disconnect import delete_remote_connection
 
 
 async def _owed_delete(browser: Browser) -> str:
@@ -79,11 +79,11 @@ async def test_an_abandoned_delete_is_a_warning_that_names_no_token(
 ) -> None:
     connection_id = await _owed_delete(browser)
     browser.fake.fail_delete = httpx.Response(401, json={"Detail": "AuthenticationUnsuccessful"})
-    caplog.set_level(logging.WARNING, logger="xero_connector.tasks.owed")
+    caplog.set_level(logging.WARNING, logger="xero_connector.connections.disconnect")
 
     await delete_remote_connection(task_ctx(browser), connection_id)
 
-    [record] = [r for r in caplog.records if r.name == "xero_connector.tasks.owed"]
+    [record] = [r for r in caplog.records if r.name == "xero_connector.connections.disconnect"]
     assert record.levelno == logging.WARNING
     assert connection_id in record.getMessage()
     tokens = [*browser.fake.access_tokens, *browser.fake.refresh_tokens]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.connections.helpers import connect, delete, rows, task_ctx
 from tests.connector_app import Browser
-from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
+from xero_connector.tasks.disconnect import delete_remote_connection, revoke_grant
 
 
 async def test_an_owed_delete_is_skipped_once_another_workspace_shares_the_xero_connection(

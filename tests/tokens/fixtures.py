@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import respx
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tests.conftest import MakeDatabase
@@ -123,3 +124,14 @@ def make_service(
         )
 
     return make
+
+
+async def end_backoff(sessions: async_sessionmaker[AsyncSession], grant_id: str) -> None:
+    """As if the backoff a failed refresh set had run out."""
+    async with sessions() as session:
+        await session.execute(
+            update(XeroGrant)
+            .where(XeroGrant.id == grant_id)
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()

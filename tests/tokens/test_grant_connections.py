@@ -22,7 +22,7 @@ from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.main import create_app
 from xero_connector.settings import Settings
 from xero_connector.tasks.context import TaskResources
-from xero_connector.tasks.owed import revoke_grant
+from xero_connector.tasks.disconnect import revoke_grant
 from xero_connector.tokens.disconnects import mark_missing_tenants
 from xero_connector.tokens.errors import GrantNeedsReauth
 from xero_connector.tokens.service import TokenService

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tests.tokens.fake_token_endpoint import FakeTokenEndpoint
-from tests.tokens.fixtures import SeedGrant
+from tests.tokens.fixtures import SeedGrant, end_backoff
 from xero_connector.db.engine import make_engine
 from xero_connector.db.models import AuditEvent, Connection, XeroGrant
 from xero_connector.db.repos import grants
@@ -103,6 +103,7 @@ async def test_a_lost_answer_is_recovered_with_the_same_refresh_token_inside_the
     assert lost.next_attempt_at is not None
 
     fake.grace_seconds = 1800
+    await end_backoff(sessions, grant_id)
     await service.access_token(grant_id)
     recovered = await _grant(sessions, grant_id)
     assert recovered.refresh_generation == 1
@@ -124,6 +125,7 @@ async def test_a_lost_answer_after_the_grace_ends_needs_reauth(
     service = make_service()
     with pytest.raises(TransientError):
         await service.refresh(grant_id)
+    await end_backoff(sessions, grant_id)
     with pytest.raises(GrantNeedsReauth):
         await service.refresh(grant_id)
     assert (await _grant(sessions, grant_id)).status == "needs_reauth"
@@ -168,11 +170,13 @@ async def test_transient_failures_back_off_and_never_count_as_auth_failures(
     for _ in range(2):
         with pytest.raises(TransientError):
             await service.access_token(grant_id)
+        grant = await _grant(sessions, grant_id)
+        assert grant.next_attempt_at is not None
+        assert grant.next_attempt_at > datetime.now(UTC)
+        await end_backoff(sessions, grant_id)
     grant = await _grant(sessions, grant_id)
     assert grant.status == "active"
     assert grant.failure_count == 2
-    assert grant.next_attempt_at is not None
-    assert grant.next_attempt_at > datetime.now(UTC)
     await service.access_token(grant_id)
     assert (await _grant(sessions, grant_id)).failure_count == 0
 

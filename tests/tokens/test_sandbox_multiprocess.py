@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import REDIS_URL
+from tests.tokens.fixtures import end_backoff
 from tests.tokens.sandbox_support import (
     SandboxServer,
     consent,
@@ -200,6 +201,7 @@ async def _recover_inside_the_grace(
     grant_id: str,
 ) -> None:
     """The next attempt resends the SAME refresh token; the sandbox's grace turns it into a set."""
+    await end_backoff(sessions, grant_id)  # the next attempt comes once the backoff ran out
     access = await service.access_token(grant_id)
     grant = await _grant(sessions, grant_id)
     assert (grant.status, grant.refresh_generation, grant.refresh_started_at) == ("active", 1, None)
@@ -297,6 +299,7 @@ async def test_a_5xx_from_the_token_endpoint_is_transient(
     assert grant_id not in await _due(sessions, datetime.now(UTC))
     assert grant_id in await _due(sessions, failed.next_attempt_at + timedelta(seconds=1))
 
+    await end_backoff(sessions, grant_id)
     await service.refresh(grant_id, expected_generation=0)
     retried = await _grant(sessions, grant_id)
     assert (retried.status, retried.refresh_generation, retried.failure_count) == ("active", 1, 0)

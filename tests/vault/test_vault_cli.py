@@ -81,3 +81,48 @@ async def test_rotate_refuses_a_placeholder_keyring_naming_the_variable(tmp_path
 
     assert result.returncode == 2
     assert "XERO_CONNECTOR_KEYS" in result.stderr
+
+
+async def _dev_database(directory: Path) -> tuple[str, str]:
+    """A database as ``dev`` leaves it: SQLite, its keyring file beside it, rows sealed under it."""
+    url = f"sqlite+aiosqlite:///{directory / 'xero-connector.db'}"
+    await upgrade(url)
+    (directory / "xero-connector.keyring").write_text(KEY_A + "\n")
+    (directory / "xero-connector.keyring").chmod(0o600)
+    engine = make_engine(url)
+    async with make_session_factory(engine)() as session, session.begin():
+        session.add_all(sealed_grant(vault_for(KEY_A), n) for n in range(2))
+    await engine.dispose()
+    return url, "a"
+
+
+async def test_status_in_dev_reads_the_dev_keyring_file(tmp_path: Path) -> None:
+    url, kid = await _dev_database(tmp_path)
+
+    result = await asyncio.to_thread(run_cli, "status", XERO_CONNECTOR_DATABASE_URL=url)
+
+    assert result.returncode == 0, result.stderr
+    assert f"xero_grants\t{kid}\t2" in result.stdout
+    assert f"active key: {kid}" in result.stdout
+    assert "xero-connector.keyring" in result.stderr
+    assert KEY_A.split(":")[1] not in result.stdout + result.stderr
+
+
+async def test_rotate_refuses_a_dev_database_and_says_why(tmp_path: Path) -> None:
+    url, kid = await _dev_database(tmp_path)
+
+    result = await asyncio.to_thread(
+        run_cli, "rotate", XERO_CONNECTOR_DATABASE_URL=url, XERO_CONNECTOR_KEYS=f"{KEY_B},{KEY_A}"
+    )
+
+    assert result.returncode == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "dev database" in error
+    assert "xero-connector.keyring" in error
+    assert "running dev" in error
+    engine = make_engine(url)
+    assert await key_status(make_session_factory(engine)) == {
+        "xero_grants": {kid: 2},
+        "oauth_states": {},
+    }
+    await engine.dispose()

@@ -38,6 +38,9 @@ async def test_an_oauth_state_secret_survives_the_database(
     session.expunge_all()
 
     state = (await session.execute(select(OAuthState))).scalar_one()
+    assert state.secret_ciphertext is not None
+    assert state.data_key_wrapped is not None
+    assert state.kek_id is not None
 
     envelope = Envelope(state.secret_ciphertext, state.data_key_wrapped, state.kek_id)
     opened = vault_a.open(

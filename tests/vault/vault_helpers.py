@@ -60,4 +60,7 @@ def grant_envelope(grant: XeroGrant) -> Envelope:
 
 
 def state_envelope(state: OAuthState) -> Envelope:
+    assert state.secret_ciphertext is not None
+    assert state.data_key_wrapped is not None
+    assert state.kek_id is not None
     return Envelope(state.secret_ciphertext, state.data_key_wrapped, state.kek_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from xero_connector.api.deps import CallerDep, SessionDep
-from xero_connector.api.schemas import ConnectRequest, ConnectResponse
+from xero_connector.api.schemas import ConnectResponse
+from xero_connector.api.scope import ConnectInScope, workspace_422
 from xero_connector.api.xero_deps import OAuthFlowDep, request_source
 from xero_connector.auth.policy import Action
 from xero_connector.oauth import start_connect
@@ -13,9 +14,14 @@ from xero_connector.oauth import start_connect
 router = APIRouter(prefix="/v1", tags=["connections"])
 
 
-@router.post("/connect", status_code=201, response_model=ConnectResponse)
+@router.post(
+    "/connect",
+    status_code=201,
+    response_model=ConnectResponse,
+    responses=workspace_422("a malformed workspace_id or a refused return_url"),
+)
 async def connect(
-    body: ConnectRequest,
+    scoped: ConnectInScope,
     caller: CallerDep,
     session: SessionDep,
     flow: OAuthFlowDep,
@@ -23,12 +29,11 @@ async def connect(
 ) -> ConnectResponse:
     """Answer the URL of Xero's consent page; it works once, within ``expires_at``."""
     caller.require(Action.CONNECT)
-    workspace_id = caller.workspace_for(body.workspace_id)
     started = await start_connect(
         session,
         flow,
-        workspace_id=workspace_id,
-        return_url=body.return_url,
+        workspace_id=scoped.workspace_id,
+        return_url=scoped.return_url,
         actor=caller.actor,
         source=request_source(request),
     )

@@ -2,49 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.schemas import ConnectionOut, ConnectionPage
+from xero_connector.api.scope import (
+    NOT_FOUND,
+    ConnectionInScope,
+    WorkspaceInScope,
+    workspace_422,
+)
 from xero_connector.api.xero_deps import DisconnectorDep, request_source
 from xero_connector.auth.policy import Action
-from xero_connector.connections import get_connection, list_connections
+from xero_connector.connections import list_connections
 
 router = APIRouter(prefix="/v1", tags=["connections"])
 
 
-@router.get("/connections", response_model=ConnectionPage)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}}
+}
+
+
+@router.get(
+    "/connections",
+    response_model=ConnectionPage,
+    responses=workspace_422("cursor, limit or workspace_id"),
+)
 async def list_workspace_connections(
     caller: CallerDep,
     session: SessionDep,
-    workspace_id: Annotated[str | None, Query(max_length=128)] = None,
+    workspace: WorkspaceInScope,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ConnectionPage:
     """A workspace's connections, oldest first (required for API keys, implied for JWTs)."""
     caller.require(Action.READ)
-    workspace = caller.workspace_for(workspace_id)
     page = await list_connections(session, workspace_id=workspace, cursor=cursor, limit=limit)
     return ConnectionPage(
         items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
     )
 
 
-@router.get("/connections/{connection_id}", response_model=ConnectionOut)
-async def read_connection(
-    connection_id: str, caller: CallerDep, session: SessionDep
-) -> ConnectionOut:
+@router.get("/connections/{connection_id}", response_model=ConnectionOut, responses=_NOT_FOUND)
+async def read_connection(connection: ConnectionInScope, caller: CallerDep) -> ConnectionOut:
     """One connection (another workspace's: 404)."""
     caller.require(Action.READ)
-    row = await get_connection(session, connection_id, visible=caller.can_see)
-    return ConnectionOut.of(row)
+    return ConnectionOut.of(connection)
 
 
-@router.delete("/connections/{connection_id}", status_code=204)
+@router.delete("/connections/{connection_id}", status_code=204, responses=_NOT_FOUND)
 async def disconnect_connection(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     disconnector: DisconnectorDep,
@@ -58,7 +70,7 @@ async def disconnect_connection(
     caller.require(Action.DISCONNECT)
     await disconnector.disconnect(
         session,
-        connection_id,
+        connection.id,
         visible=caller.can_see,
         actor=caller.actor,
         source=request_source(request),

@@ -5,7 +5,8 @@
   response is sent (``scope="function"``), rolled back when the handler raises. Jobs recorded on
   its ``AfterCommitJobs`` (``JobsDep``) are enqueued right after a commit, never after a rollback.
 - ``JobsDep``: the request's ``AfterCommitJobs`` (None when the app has no dispatcher).
-- ``CallerDep``: the authenticated :class:`~xero_connector.auth.Caller`; 401 without one.
+- ``CallerDep``: the authenticated :class:`~xero_connector.auth.Caller`; 401 without one. It is
+  looked up (and the key's use recorded) in a session of its own, committed at once.
 """
 
 from __future__ import annotations
@@ -69,11 +70,17 @@ bearer_scheme = HTTPBearer(
 
 async def get_caller(
     context: ContextDep,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
+    """Authenticate in a short session of its own, committed before the route runs.
+
+    The key's ``last_used_at`` touch must not stay uncommitted in the request's session: on
+    SQLite that holds the only write lock, and a route asking ``TokenService`` (which writes
+    from its own sessions) for a token would wait for it until "database is locked".
+    """
     credential = credentials.credentials if credentials is not None else None
-    return await context.authenticator.authenticate(session, credential)
+    async with context.session_factory() as session, committing(session):
+        return await context.authenticator.authenticate(session, credential)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -15,7 +15,7 @@ from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.context import AppContext
 from xero_connector.db.repos.health import ping
 from xero_connector.errors import ServiceUnavailable
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 
 CHECK_TIMEOUT_SECONDS = 3.0
 

@@ -25,7 +25,7 @@ from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
 from xero_connector.db.repos import idempotency as repo
 from xero_connector.errors import AppError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 
 HEADER = b"idempotency-key"
 REPLAYED = "Idempotent-Replayed"

@@ -6,13 +6,17 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from xero_connector.api.deps import CallerDep
-from xero_connector.auth.policy import Action, Role
+from xero_connector.api.scope import NO_WORKSPACE
+from xero_connector.auth.policy import SERVED_ACTIONS, Action, Role
 
 router = APIRouter(prefix="/v1", tags=["callers"])
 
 
 class Me(BaseModel):
-    """The authenticated caller: its role, its workspace binding and what it may do."""
+    """The authenticated caller: its role, its workspace binding and what it may do.
+
+    `actions` lists what the caller may do among the routes that exist.
+    """
 
     actor: str
     role: Role
@@ -20,11 +24,16 @@ class Me(BaseModel):
     actions: list[Action]
 
 
-@router.get("/me", response_model=Me, summary="The authenticated caller")
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="The authenticated caller",
+    dependencies=[NO_WORKSPACE],  # it only describes the credential
+)
 async def me(caller: CallerDep) -> Me:
     return Me(
         actor=caller.actor,
         role=caller.role,
         workspace_id=caller.workspace_id,
-        actions=[action for action in Action if caller.can(action)],
+        actions=[action for action in SERVED_ACTIONS if caller.can(action)],
     )

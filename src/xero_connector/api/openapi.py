@@ -1,8 +1,9 @@
 """The generated OpenAPI document, adjusted to say what the API really answers on errors.
 
-FastAPI documents 422 with its own ``HTTPValidationError`` shape; ours is problem+json. Every
-authenticated operation also documents 401 and 403, every authenticated POST the
-``Idempotency-Key`` header, and the ingestion item schemas are added to the components.
+FastAPI documents 422 with its own ``HTTPValidationError`` shape; ours is problem+json (a route's
+own 422 description is kept). Every authenticated operation also documents 401 and 403, every
+authenticated POST the ``Idempotency-Key`` header, and every ``/v1`` operation 503 (the database
+or the Xero configuration unavailable). The ingestion item schemas are added to the components.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ _DESCRIPTIONS = {
     "401": "Missing or invalid credential",
     "403": "The caller may not do this",
     "422": "Invalid input",
+    "503": "Service unavailable: the database is down, or Xero or the keyring is not configured",
 }
+_FASTAPIS_422 = "Validation Error"
 
 
 _IDEMPOTENCY_KEY: dict[str, Any] = {
@@ -36,9 +39,9 @@ _IDEMPOTENCY_KEY: dict[str, Any] = {
 }
 
 
-def _problem_response(status: str) -> dict[str, Any]:
+def _problem_response(status: str, description: str | None = None) -> dict[str, Any]:
     return {
-        "description": _DESCRIPTIONS[status],
+        "description": description or _DESCRIPTIONS[status],
         "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
     }
 
@@ -59,16 +62,21 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         ref_template="#/components/schemas/{model}",
     )
     schemas.update(item_schemas.get("$defs", {}))
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method, operation in path_item.items():
             if method == "post" and operation.get("security"):
                 operation.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
             responses = operation.setdefault("responses", {})
             if "422" in responses:
-                responses["422"] = _problem_response("422")
+                declared = responses["422"].get("description")
+                responses["422"] = _problem_response(
+                    "422", None if declared == _FASTAPIS_422 else declared
+                )
             if operation.get("security"):
                 responses.setdefault("401", _problem_response("401"))
                 responses.setdefault("403", _problem_response("403"))
+            if path.startswith("/v1"):
+                responses.setdefault("503", _problem_response("503"))
             for response in responses.values():
                 content = response.get("content", {})
                 if PROBLEM_JSON in content and not content[PROBLEM_JSON]:

@@ -9,6 +9,7 @@ through :func:`problem_response`. Details never echo request input, so they cann
 from __future__ import annotations
 
 import math
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -17,10 +18,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xero_connector.errors import AppError, TransientError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
+from xero_connector.redaction import redact_text
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:xero-connector:problem:"
@@ -32,6 +35,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    413: "content_too_large",
     422: "invalid_input",
     500: "internal_error",
     503: "unavailable",
@@ -122,17 +126,35 @@ async def handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path answers (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = title_for_status(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
         request,
         status=exc.status_code,
         code=code_for_status(exc.status_code),
         title=title,
         detail=detail,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
@@ -173,7 +195,15 @@ class UnexpectedErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled_error", method=scope.get("method"), path=scope.get("path"))
+            # The traceback as masked text, never ``exc_info``: whatever renders it (structlog's
+            # default console renderer prints every frame's locals, the request's headers
+            # among them) must not depend on ``configure_logging`` having run.
+            log.error(
+                "unhandled_error",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                exception=redact_text(traceback.format_exc()),
+            )
             if started:
                 raise
             response = problem_response(

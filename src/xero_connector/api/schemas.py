@@ -13,6 +13,11 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from xero_connector.auth.workspace import WORKSPACE_ID_PATTERN
 from xero_connector.db.models import Connection
 
+WORKSPACE_REQUIRED = (
+    "Required for an unbound API key (422 without it); a dashboard JWT's or a bound key's "
+    "own workspace when omitted (naming another one: 403)."
+)
+
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
@@ -23,7 +28,7 @@ class ConnectRequest(BaseModel):
 
     workspace_id: str | None = Field(
         None,
-        description="The workspace to connect; a dashboard JWT's own workspace when omitted.",
+        description=f"The workspace to connect. {WORKSPACE_REQUIRED}",
         json_schema_extra={"pattern": WORKSPACE_ID_PATTERN},
     )
     return_url: str | None = Field(
@@ -45,7 +50,7 @@ ConnectionStatus = Literal["active", "needs_reauth", "disconnected"]
 
 
 class LastSync(BaseModel):
-    """The latest sync run of a connection (filled in by the sync capability)."""
+    """The latest sync run of a connection: null for now (the sync capability is not built yet)."""
 
     run_id: str
     status: str

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from xero_connector.api.deps import ContextDep, JobsDep
-from xero_connector.connections import Disconnector
+from xero_connector.api.deps import ContextDep
+from xero_connector.connections import Disconnector, DisconnectWork
 from xero_connector.errors import ServiceUnavailable
-from xero_connector.jobs.due import DueJobs
 from xero_connector.oauth import OAuthFlow
 
 
@@ -27,14 +26,16 @@ def get_oauth_flow(context: ContextDep) -> OAuthFlow:
     )
 
 
-def get_disconnector(context: ContextDep, jobs: JobsDep) -> Disconnector:
+def get_disconnector(context: ContextDep) -> Disconnector:
     if context.xero_identity is None or context.token_service is None:
         raise ServiceUnavailable("Xero credentials or the keyring are not configured")
-    return Disconnector(
-        identity=context.xero_identity,
+    work = DisconnectWork(
+        sessions=context.session_factory,
         tokens=context.token_service,
-        owed=DueJobs(jobs) if jobs is not None else None,
+        remote=context.xero_identity,
+        dispatcher=context.dispatcher,
     )
+    return Disconnector(work)
 
 
 def request_source(request: Request) -> str:

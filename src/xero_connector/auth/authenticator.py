@@ -9,7 +9,7 @@ from xero_connector.auth.caller import Caller
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, InvalidJwt
 from xero_connector.auth.policy import Role
 from xero_connector.errors import Unauthenticated
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 
 log = get_logger(__name__)
 

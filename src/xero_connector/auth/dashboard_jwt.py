@@ -20,7 +20,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from xero_connector.auth.workspace import is_valid_workspace_id
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 MIN_SECRET_BYTES = 32

@@ -1,4 +1,4 @@
-"""The ``xero-connector`` command. Each subcommand group lives in its own module."""
+"""The ``xero-connector`` command; each subcommand (group) has its own module here."""
 
 from __future__ import annotations
 
@@ -6,7 +6,22 @@ import typer
 
 from xero_connector.cli import api_keys, keys, migrate, sandbox, serve, worker
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+HELP = """Connect workspaces to Xero: OAuth, an encrypted token vault, the token lifecycle.
+
+Try it with `xero-connector dev`: everything in one process, on SQLite, with a built-in Xero
+sandbox. In production run `migrate`, then `api` and `worker`, against Postgres and Redis.
+Settings are XERO_CONNECTOR_* environment variables (see the README).
+"""
+
+# Plain help text (no rich panels: they cut long option names at 80 columns), and tracebacks
+# without local variables, which may hold secrets.
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help=HELP,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+)
 for module in (serve, worker, migrate, keys, api_keys, sandbox):
     module.register(app)
 

@@ -1,14 +1,21 @@
-"""A database session for one CLI command: committed when the block succeeds."""
+"""The database of one CLI command: which one it is (said on stderr), and a committing session."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.db.unit_of_work import committing
+from xero_connector.redaction import redact_url
+
+
+def announce_database(database_url: str) -> None:
+    """Say which database the command acts on (on stderr, its password masked)."""
+    typer.echo(f"database: {redact_url(database_url)}", err=True)
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.sandbox.accounting import SpecNotFoundError
 from xero_connector.sandbox.app import create_sandbox_app
 from xero_connector.sandbox.world import SandboxConfig

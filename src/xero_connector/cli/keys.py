@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import typer
 
+from xero_connector.cli._db import announce_database
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.errors import ConfigurationError
 from xero_connector.settings import Settings, reveal
@@ -13,14 +15,18 @@ from xero_connector.vault import (
     LocalKeyring,
     RotationReport,
     Vault,
+    dev_keyring_path,
     generate_key_entry,
     key_status,
+    load_or_create_dev_keyring,
     rotate_keys,
 )
 
 keys_app = typer.Typer(
     no_args_is_help=True,
-    help="Key-encryption keys (XERO_CONNECTOR_KEYS): generate, rotate, status.",
+    help="Key-encryption keys: generate, rotate, status. The keyring is XERO_CONNECTOR_KEYS "
+    "(in dev without it: the keyring file beside the SQLite database).",
+    rich_markup_mode=None,
 )
 
 
@@ -38,12 +44,25 @@ def generate(
     typer.echo(entry)
 
 
-def _keyring(settings: Settings) -> LocalKeyring:
+def _refuse(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _keyring(value: str) -> LocalKeyring:
     try:
-        return LocalKeyring.from_setting(reveal(settings.keys) or "")
+        return LocalKeyring.from_setting(value)
     except ConfigurationError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise _refuse(str(error)) from None
+
+
+def _dev_keyring_file(database_url: str) -> Path | None:
+    """The keyring file ``dev`` keeps beside this SQLite database, when there is one."""
+    try:
+        path = dev_keyring_path(database_url)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
 
 
 def _print_progress(table: str, report: RotationReport) -> None:
@@ -55,9 +74,20 @@ def _print_progress(table: str, report: RotationReport) -> None:
 def rotate(
     batch_size: int = typer.Option(200, min=1, help="Rows per transaction."),
 ) -> None:
-    """Re-wrap every data key under the active (first) key. Online; safe to re-run."""
+    """Re-wrap every data key under the active (first) key.
+
+    Online and safe to re-run. It refuses a dev database (one with dev's keyring file beside it):
+    a running dev holds that keyring in memory and could not open keys re-wrapped under another.
+    """
     settings = Settings()
-    vault = Vault(_keyring(settings))
+    announce_database(settings.database_url)
+    if (dev_file := _dev_keyring_file(settings.database_url)) is not None:
+        raise _refuse(
+            f"this is a dev database: its keyring is the file {dev_file}, which a running dev "
+            "holds in memory and could not open keys re-wrapped under another; dev needs no "
+            "rotation (practise one on Postgres with XERO_CONNECTOR_KEYS, docs/vault.md)"
+        )
+    vault = Vault(_keyring(reveal(settings.keys) or ""))
     typer.echo(f"re-wrapping data keys under {vault.active_kek_id!r}")
     report = asyncio.run(_rotate(settings.database_url, vault, batch_size))
     for table, counts in report.tables.items():
@@ -88,9 +118,22 @@ async def _rotate(database_url: str, vault: Vault, batch_size: int) -> RotationR
 
 @keys_app.command()
 def status() -> None:
-    """Rows per key id. A key can leave the keyring once no row uses it."""
+    """Rows per key id. A key can leave the keyring once no row uses it.
+
+    The keyring is XERO_CONNECTOR_KEYS, or in dev without it the keyring file dev keeps beside
+    the SQLite database.
+    """
     settings = Settings()
-    keyring = _keyring(settings) if settings.keys else None
+    announce_database(settings.database_url)
+    keyring = None
+    if keys := reveal(settings.keys):
+        keyring = _keyring(keys)
+    elif (dev_file := _dev_keyring_file(settings.database_url)) is not None:
+        try:
+            keyring = _keyring(load_or_create_dev_keyring(dev_file))
+        except ConfigurationError as error:
+            raise _refuse(str(error)) from None
+        typer.echo(f"keyring: dev's keyring file {dev_file}", err=True)
     counts = asyncio.run(_status(settings.database_url))
     in_use: set[str] = set()
     for table, per_kek in counts.items():

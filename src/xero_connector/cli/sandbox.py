@@ -75,6 +75,13 @@ def sandbox(
     tenant_per_minute: Annotated[int, typer.Option(help="Calls per minute per tenant.")] = 60,
     tenant_per_day: Annotated[int, typer.Option(help="Calls per day per tenant.")] = 5000,
     app_per_minute: Annotated[int, typer.Option(help="Calls per minute, all tenants.")] = 10000,
+    limit_windows: Annotated[
+        str,
+        typer.Option(
+            help="rolling: never more than a limit in any minute or day; fixed: windows that "
+            "start at a tenant's first call and reset when they end."
+        ),
+    ] = "rolling",
     access_token_seconds: Annotated[int, typer.Option(help="Access token lifetime.")] = 1800,
     code_seconds: Annotated[int, typer.Option(help="Authorization code lifetime.")] = 300,
     redirect_uri: Annotated[
@@ -90,8 +97,9 @@ def sandbox(
         ),
     ] = 0.2,
 ) -> None:
-    """Run the Xero sandbox: identity, connections, accounting API, limits, faults, /_sandbox.
+    """Run the Xero sandbox alone: identity, accounting API, limits.
 
+    It also serves Xero's connections endpoint and its own inspection routes under /_sandbox.
     API faults (--fault-5xx, --fault-drop, --fault-hang, --latency-ms) apply to /api.xro/2.0;
     token faults (--fault-token-drop, --fault-token-5xx) to refresh calls at /connect/token. A
     test can script exact faults instead: POST /_sandbox/faults {"next_refresh": ["drop"]}.
@@ -123,10 +131,13 @@ def sandbox(
         tenant_per_minute=tenant_per_minute,
         tenant_per_day=tenant_per_day,
         app_per_minute=app_per_minute,
+        limit_windows="fixed" if limit_windows == "fixed" else "rolling",
         access_token_seconds=access_token_seconds,
         code_seconds=code_seconds,
         redirect_uris=tuple(redirect_uri or ()),
     )
+    if limit_windows not in ("rolling", "fixed"):
+        raise typer.BadParameter("--limit-windows must be rolling or fixed")
     if time_scale <= 0:
         raise typer.BadParameter("--time-scale must be positive")
     check_shares(

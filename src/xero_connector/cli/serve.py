@@ -1,16 +1,20 @@
 """``xero-connector dev`` (everything in one process, embedded defaults) and ``api`` (scale-out).
 
-``dev`` migrates the database, starts the Xero sandbox on its own port unless real Xero
-credentials are set, keeps its keyring in a file beside the SQLite database, prints a
-fresh service API key (``API key: <key>``; the previous dev key is revoked) and serves with caller
-authentication on; its jobs (refresh-ahead, keep-alive, owed disconnects, the sweeper) run
-in-process, started and stopped by the app's lifespan. ``api`` refuses to start on a missing or
-placeholder secret and enqueues jobs into Redis for ``xero-connector worker``.
+``dev`` checks that its ports are free, migrates the database, starts the Xero sandbox on its own
+port unless real Xero credentials are set, keeps its keyring in a file beside the SQLite database
+and serves with caller authentication on. Once both servers listen, it issues a fresh service API
+key and prints it (``API key: <key>``); only then is the previous dev key revoked, so a ``dev``
+that cannot start leaves the running one's key alone. Its jobs (refresh-ahead, keep-alive, owed
+disconnects, the sweeper) run in-process, started and stopped by the app's lifespan. ``api``
+refuses to start on a missing or placeholder secret and enqueues jobs into Redis for
+``xero-connector worker``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,11 +24,11 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from xero_connector.auth.api_keys import rotate_dev_key
-from xero_connector.cli._db import session_scope
+from xero_connector.cli._db import announce_database, session_scope
 from xero_connector.cli.dev_sandbox import build_dev_sandbox
 from xero_connector.db.migrate import upgrade_sync
 from xero_connector.errors import ConfigurationError
-from xero_connector.logging import configure_logging, get_logger
+from xero_connector.logs import configure_logging, get_logger
 from xero_connector.main import create_app
 from xero_connector.settings import Settings
 from xero_connector.vault import dev_keyring_path, load_or_create_dev_keyring
@@ -67,21 +71,64 @@ async def issue_dev_key(database_url: str) -> str:
     return issued.key
 
 
+def check_port_free(host: str, port: int, option: str) -> None:
+    """Refuse a port another process listens on, before anything else happens."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ConfigurationError(
+                f"{host}:{port} is in use ({error.strerror}); is another xero-connector "
+                f"running there? Stop it or pick another {option}"
+            ) from None
+
+
 def _server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on")
     return uvicorn.Server(config)
 
 
-def serve(settings: Settings, host: str, port: int, *, sandbox: ASGIApp | None = None) -> None:
-    """Serve the API, and in dev the sandbox beside it on its own port, in one event loop."""
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    sandbox: ASGIApp | None = None,
+    when_serving: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve the API, and in dev the sandbox beside it on its own port, in one event loop.
+
+    ``when_serving`` runs once every server listens; when it fails, the servers stop.
+    """
     servers = [_server(create_app(settings), host, port)]
     if sandbox is not None:
         servers.append(_server(sandbox, host, _port_of(settings.xero_api_base)))
 
     async def run_all() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
+        running = [asyncio.create_task(server.serve()) for server in servers]
+        try:
+            if when_serving is not None and await _all_started(servers, running):
+                await when_serving()
+        except BaseException:
+            for server in servers:
+                server.should_exit = True
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        await asyncio.gather(*running)
 
     asyncio.run(run_all())
+
+
+async def _all_started(servers: list[uvicorn.Server], running: list[asyncio.Task[None]]) -> bool:
+    while not all(server.started for server in servers):
+        if any(task.done() for task in running):
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 def _port_of(origin: str) -> int:
@@ -94,7 +141,12 @@ def _refuse(error: ConfigurationError) -> typer.Exit:
 
 
 def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort = 8001) -> None:
-    """Run everything in one process with embedded defaults (SQLite, in-process jobs)."""
+    """Run everything in one process, with a built-in Xero sandbox.
+
+    The database is a SQLite file (XERO_CONNECTOR_DATABASE_URL) with its keyring in a file beside
+    it; jobs run in-process; without real Xero credentials the sandbox stands in for Xero on
+    --sandbox-port. Once serving, it prints a fresh API key and revokes the previous dev key.
+    """
     settings = Settings()
     configure_logging(settings.log_level, json=False)
     if settings.redis_url:
@@ -109,18 +161,24 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
             settings, sandbox = build_dev_sandbox(
                 settings, host=host, port=port, sandbox_port=sandbox_port
             )
+        check_port_free(host, port, "--port")
+        if sandbox is not None:
+            check_port_free(host, sandbox_port, "--sandbox-port")
     except ConfigurationError as error:
         raise _refuse(error) from None
     settings = with_redirect_default(settings, host, port)
+    announce_database(settings.database_url)
     upgrade_sync(settings.database_url)
-    key = asyncio.run(issue_dev_key(settings.database_url))
-    typer.echo(f"API key: {key}")
-    log.info(
-        "dev_starting",
-        url=f"http://{host}:{port}",
-        xero=settings.xero_api_base if sandbox else "real Xero",
-    )
-    serve(settings, host, port, sandbox=sandbox)
+
+    async def hand_out_key() -> None:
+        typer.echo(f"API key: {await issue_dev_key(settings.database_url)}")
+        log.info(
+            "dev_serving",
+            url=f"http://{host}:{port}",
+            xero=settings.xero_api_base if sandbox else "real Xero",
+        )
+
+    serve(settings, host, port, sandbox=sandbox, when_serving=hand_out_key)
 
 
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
@@ -128,8 +186,10 @@ def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     settings = Settings()
     try:
         settings.check_for_scale_out()
+        check_port_free(host, port, "--port")
     except ConfigurationError as error:
         raise _refuse(error) from None
+    announce_database(settings.database_url)
     configure_logging(settings.log_level)
     serve(with_redirect_default(settings, host, port), host, port)
 

@@ -1,33 +1,24 @@
-"""Run Alembic from code: find ``alembic.ini`` and ``migrations/``, upgrade to head."""
+"""Run Alembic from code against the migrations shipped inside the package, upgrade to head.
+
+``xero_connector/migrations`` is package data, so an installed wheel migrates from any working
+directory; no ``alembic.ini`` is needed at run time (the project root's is for writing revisions).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-
-def find_alembic_ini() -> Path:
-    """The env override, else ./alembic.ini, else the source checkout's (editable install)."""
-    candidates = []
-    if env := os.environ.get("XERO_CONNECTOR_ALEMBIC_INI"):
-        candidates.append(Path(env))
-    candidates.append(Path.cwd() / "alembic.ini")
-    candidates.extend(parent / "alembic.ini" for parent in Path(__file__).resolve().parents)
-    for candidate in candidates:
-        if candidate.is_file() and (candidate.parent / "migrations").is_dir():
-            return candidate
-    raise FileNotFoundError(
-        "alembic.ini with migrations/ beside it not found; run from the project root "
-        "or set XERO_CONNECTOR_ALEMBIC_INI"
-    )
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(find_alembic_ini()))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 

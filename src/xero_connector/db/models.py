@@ -33,21 +33,25 @@ class TimestampMixin:
 
 
 class OAuthState(Base):
-    """A pending authorization: single use, short-lived. Only the sha256 of the state is kept."""
+    """A pending authorization: single use, short-lived. Only the sha256 of the state is kept.
+
+    Consuming the state drops its sealed secret (NULL envelope columns); the sweeper deletes the
+    row a while after it expired.
+    """
 
     __tablename__ = "oauth_states"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
     workspace_id: Mapped[str] = mapped_column(WORKSPACE_ID, index=True)
-    # Envelope holding {"code_verifier", "nonce"}.
-    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    data_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-    kek_id: Mapped[str] = mapped_column(String(32))
+    # Envelope holding {"code_verifier", "nonce"} while the state is pending.
+    secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kek_id: Mapped[str | None] = mapped_column(String(32))
     return_url: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -80,8 +84,10 @@ class XeroGrant(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Set when the refresh token must still be revoked at Xero (a job retries it).
-    revocation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while the grant's end is owed: revoked at Xero (or destroyed here, see
+    # connections.disconnect) once no connection needs it; the next try's time, with a count.
+    revocation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    revocation_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Connection(TimestampMixin, Base):
@@ -105,8 +111,10 @@ class Connection(TimestampMixin, Base):
     base_currency: Mapped[str | None] = mapped_column(String(3))
     settings_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Set while Xero's DELETE /connections/{xero_connection_id} is still owed (a job retries it).
+    # Set while Xero's DELETE /connections/{xero_connection_id} is still owed: the next try's
+    # time, with the count of failed tries (a job retries it, then gives up).
     remote_delete_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    remote_delete_attempts: Mapped[int] = mapped_column(Integer, default=0)
     remote_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rate_limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -9,7 +9,6 @@ not raised: the row is already committed, and the sweeper enqueues it from the d
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from xero_connector.jobs.dispatch import Dispatcher, JobArg
+from xero_connector.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class AfterCommitJobs:
                 ):
                     enqueued += 1
             except Exception:
-                log.exception("could not enqueue %s; the sweeper will", pending.job_id)
+                log.exception("job_enqueue_failed", job_id=pending.job_id, retried_by="sweeper")
         return enqueued
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,9 +19,10 @@ from xero_connector import metrics
 from xero_connector.errors import TransientError
 from xero_connector.jobs.dispatch import Cron, JobArg, TaskFunction
 from xero_connector.jobs.retry import JOB_BACKOFF, retry_delay
+from xero_connector.logs import get_logger
 from xero_connector.tokens.backoff import Backoff
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class InProcessRunner:
@@ -81,12 +81,12 @@ class InProcessRunner:
             except TransientError as exc:
                 metrics.job_failed(job, "transient")
                 if job_try >= self._max_tries:
-                    log.warning("job %s gave up after %d tries: %s", job_id, job_try, exc.code)
+                    log.warning("job_gave_up", job_id=job_id, tries=job_try, error=exc.code)
                     return None
                 await asyncio.sleep(retry_delay(exc, job_try, self._backoff))
             except Exception:
                 metrics.job_failed(job, "error")
-                log.exception("job %s (%s) failed", job_id, job)
+                log.exception("job_failed", job_id=job_id, job=job)
                 return None
         return None
 

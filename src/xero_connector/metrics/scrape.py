@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.repos.stats import connection_counts
-from xero_connector.logging import get_logger
+from xero_connector.logs import get_logger
 from xero_connector.metrics.registry import render, set_connection_counts
 
 log = get_logger(__name__)

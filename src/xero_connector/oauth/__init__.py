@@ -4,7 +4,7 @@ from xero_connector.oauth.callback import complete_callback
 from xero_connector.oauth.connect import ConnectStarted, start_connect
 from xero_connector.oauth.flow import CALLBACK_ACTOR, OAuthFlow
 from xero_connector.oauth.outcome import CallbackOutcome, InvalidState
-from xero_connector.oauth.page import render_callback_page
+from xero_connector.oauth.page import render_callback_page, render_error_page
 
 __all__ = [
     "CALLBACK_ACTOR",
@@ -14,5 +14,6 @@ __all__ = [
     "OAuthFlow",
     "complete_callback",
     "render_callback_page",
+    "render_error_page",
     "start_connect",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.connections.first_sync import after_connected
 from xero_connector.db.base import new_id
-from xero_connector.db.models import Connection, OAuthState, XeroGrant
+from xero_connector.db.models import Connection, XeroGrant
 from xero_connector.db.repos.connections import (
     add_connection,
     find_by_tenant,
@@ -32,14 +32,13 @@ async def store_consent(
     session: AsyncSession,
     flow: OAuthFlow,
     *,
-    pending: OAuthState,
+    workspace_id: str,
     tokens: TokenSet,
     claims: dict[str, Any],
     tenants: list[TenantConnection],
     now: datetime,
 ) -> tuple[str, ...]:
     """Write the grant and its connections (flushed, not committed); return the connection ids."""
-    workspace_id = pending.workspace_id
     grant = XeroGrant(
         id=new_id(),
         workspace_id=workspace_id,
@@ -84,7 +83,7 @@ def _point_at(
     connection.grant_id = grant.id
     connection.tenant_id = tenant.tenant_id
     connection.xero_connection_id = tenant.id
-    connection.auth_event_id = tenant.auth_event_id or grant.auth_event_id
+    connection.auth_event_id = tenant.auth_event_id
     connection.tenant_name = tenant.tenant_name
     connection.tenant_type = tenant.tenant_type
     connection.status = "active"

@@ -13,6 +13,7 @@ EXCHANGE_FAILED = "exchange_failed"
 INVALID_ID_TOKEN = "invalid_id_token"  # noqa: S105 (an error code)
 NO_ORGANISATION = "no_organisation"
 XERO_UNAVAILABLE = "xero_unavailable"
+INTERNAL_ERROR = "internal_error"  # storing a consent Xero granted failed on our side
 
 _XERO_ERROR = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -31,10 +32,11 @@ class InvalidState(BadRequest):
 class CallbackFailed(Exception):
     """A step of a callback with a valid state failed; ``code`` is what the user is told."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, **detail: object) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The small HTML page a callback without ``return_url`` answers (no external assets).
+"""The small HTML page a callback without ``return_url`` answers (no external assets); a
+browser that brings a refused or replayed state sees it too, with the error ``invalid_state``.
 
 Opened as a popup, it posts ``{source: "xero-connector", status, connection_ids | error}`` to
 ``window.opener`` and closes; otherwise it just names the outcome. The message holds nothing
@@ -23,6 +24,10 @@ _MESSAGES = {
     "invalid_id_token": "Xero's sign-in could not be verified. Please try connecting again.",
     "no_organisation": "No Xero organisation was chosen. Please connect again and pick one.",
     "xero_unavailable": "Xero is not answering right now. Please try again in a few minutes.",
+    "internal_error": "Xero accepted the sign-in but the connection could not be saved. "
+    "Nothing was connected; please try again.",
+    "invalid_state": "This sign-in link is unknown, expired or already used. Nothing was "
+    "connected by it. Please start connecting again.",
 }
 
 _PAGE = Template("""<!doctype html>
@@ -63,20 +68,34 @@ def _script_json(value: Any) -> str:
 
 def render_callback_page(outcome: CallbackOutcome, *, opener_origins: Sequence[str]) -> str:
     """The page for ``outcome``."""
-    payload: dict[str, Any] = {"source": "xero-connector", "status": outcome.status}
     if outcome.error:
-        payload["error"] = outcome.error
-        title = "Xero connection failed"
-        message = _MESSAGES.get(outcome.error, "Xero reported an error. Nothing was connected.")
-        detail = f"<p>Error code: <code>{escape(outcome.error)}</code></p>"
-    else:
-        payload["connection_ids"] = list(outcome.connection_ids)
-        title = "Connected to Xero"
-        message = _MESSAGES["connected"]
-        detail = ""
+        return render_error_page(outcome.error, opener_origins=opener_origins)
+    payload = {
+        "source": "xero-connector",
+        "status": outcome.status,
+        "connection_ids": list(outcome.connection_ids),
+    }
+    return _render(payload, "Connected to Xero", _MESSAGES["connected"], "", opener_origins)
+
+
+def render_error_page(error: str, *, opener_origins: Sequence[str]) -> str:
+    """The page of a failed callback (``invalid_state`` included: a refused or replayed state)."""
+    payload = {"source": "xero-connector", "status": "error", "error": error}
+    message = _MESSAGES.get(error, "Xero reported an error. Nothing was connected.")
+    detail = f"<p>Error code: <code>{escape(error)}</code></p>"
+    return _render(payload, "Xero connection failed", message, detail, opener_origins)
+
+
+def _render(
+    payload: dict[str, Any],
+    title: str,
+    message: str,
+    detail: str,
+    opener_origins: Sequence[str],
+) -> str:
     return _PAGE.substitute(
         title=escape(title),
-        status=escape(outcome.status),
+        status=escape(str(payload["status"])),
         message=escape(message),
         detail=detail,
         payload=_script_json(payload),

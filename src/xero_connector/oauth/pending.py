@@ -37,7 +37,9 @@ def seal_pending(vault: Vault, state_id: str, secret: PendingSecret) -> Envelope
 
 
 def open_pending(vault: Vault, state: OAuthState) -> PendingSecret:
-    """Decrypt a state's verifier and nonce (DecryptionError if altered or moved)."""
+    """Decrypt a state's verifier and nonce (DecryptionError if altered, moved or used up)."""
+    if state.secret_ciphertext is None or state.data_key_wrapped is None or state.kek_id is None:
+        raise DecryptionError(f"the secret of {TABLE} row {state.id} is gone (state used)")
     envelope = Envelope(state.secret_ciphertext, state.data_key_wrapped, state.kek_id)
     data = json.loads(vault.open(envelope, table=TABLE, row_id=state.id, column=COLUMN))
     if not isinstance(data, dict):

@@ -2,8 +2,9 @@
 
 Layers, outermost first: rate limits, faults (both only on ``/api.xro/2.0``), then the
 routes: identity (discovery, JWKS, authorize pages, token with its own refresh faults,
-revocation, userinfo), connections, the accounting API, ``/_sandbox`` inspection and
-``/_sandbox/faults``. The parts are on ``app.state.sandbox``.
+revocation, userinfo), connections, the accounting API, ``/_sandbox`` inspection,
+``/_sandbox/faults``, ``/_sandbox/settings`` and ``/_sandbox/limits``. The parts are on
+``app.state.sandbox``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from xero_connector.sandbox.identity.service import Identity
 from xero_connector.sandbox.identity.users import find_user
 from xero_connector.sandbox.inspection import build_inspection_router
 from xero_connector.sandbox.limits import LimitsMiddleware, RateLimiter
+from xero_connector.sandbox.settings_control import build_settings_control_router
 from xero_connector.sandbox.world import SandboxConfig, World
 
 
@@ -54,6 +56,7 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(build_accounting_router(world, accounting))
     app.include_router(build_inspection_router(world, identity, limiter, accounting))
     app.include_router(build_fault_router(world))
+    app.include_router(build_settings_control_router(world, accounting, limiter))
     app.add_middleware(FaultsMiddleware, world=world)
     app.add_middleware(LimitsMiddleware, world=world, limiter=limiter)  # outermost
     app.state.sandbox = Sandbox(world, identity, limiter, accounting)

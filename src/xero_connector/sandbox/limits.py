@@ -3,10 +3,11 @@
 Per app and tenant (the client id the bearer token was issued to, and the ``xero-tenant-id``
 header): calls in flight, calls per minute, calls per day; per app: calls per minute across all
 tenants. Two apps never share a window, as in Xero; a call whose token the sandbox never issued
-counts under an anonymous app ``""``. Windows are fixed and start at a tenant's first call after
-the previous window ended, so tenants' windows reset at different moments, as Xero's do; they
-are measured in sandbox time. Every answer carries ``X-DayLimit-Remaining``,
-``X-MinLimit-Remaining`` and ``X-AppMinLimit-Remaining``; a breach answers 429 with
+counts under an anonymous app ``""``. Windows roll (never more than the limit in any minute or
+day; see ``windows.py``) or, with ``limit_windows="fixed"``, are fixed and start at a tenant's
+first call after the previous window ended; they are measured in sandbox time. Every answer
+carries ``X-DayLimit-Remaining``, ``X-MinLimit-Remaining`` and ``X-AppMinLimit-Remaining``; a
+breach answers 429 with
 ``X-Rate-Limit-Problem`` (``concurrent``, ``day``, ``minute``, ``appminute``) and
 ``Retry-After`` in real seconds, and is counted in ``Stats.breaches``. A refused call
 consumes no quota.
@@ -19,9 +20,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
+from xero_connector.sandbox.windows import Window, new_window
 from xero_connector.sandbox.world import World
 
 # -- ASGI plumbing shared with faults.py ---------------------------------------------------------
@@ -81,17 +82,9 @@ async def until_disconnect(receive: Receive) -> None:
 MINUTE, DAY = 60.0, 86400.0
 
 
-@dataclass
-class Window:
-    """A fixed window: when it started and how many calls it has counted."""
-
-    started: float
-    count: int = 0
-
-
 class RateLimiter:
     """The counters, by app (client id) and tenant; ``acquire`` admits a call or names the breached
-    limit."""
+    limit. Windows roll unless ``config.limit_windows`` is ``"fixed"``."""
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -103,10 +96,11 @@ class RateLimiter:
         self.app_minute: dict[str, Window] = {}
         self.in_flight: Counter[tuple[str, str]] = Counter()
 
-    @staticmethod
-    def _current(window: Window | None, now: float, length: float) -> Window:
-        if window is None or now >= window.started + length:
-            return Window(started=now)
+    def _window(self, windows: dict[Any, Window], key: Any, length: float, now: float) -> Window:
+        window = windows.get(key)
+        if window is None:
+            window = windows[key] = new_window(self.world.config.limit_windows, length)
+        window.refresh(now)
         return window
 
     def acquire(
@@ -114,33 +108,51 @@ class RateLimiter:
     ) -> tuple[str | None, float, dict[str, int]]:
         """(problem or None, retry-after in sandbox seconds, remaining counts for the headers)."""
         config = self.world.config
-        app = self.app_minute[app_id] = self._current(self.app_minute.get(app_id), now, MINUTE)
+        app = self._window(self.app_minute, app_id, MINUTE, now)
         minute = day = None
+        key = (app_id, tenant or "")
         if tenant is not None:
-            key = (app_id, tenant)
-            minute = self.minute[key] = self._current(self.minute.get(key), now, MINUTE)
-            day = self.day[key] = self._current(self.day.get(key), now, DAY)
+            minute = self._window(self.minute, key, MINUTE, now)
+            day = self._window(self.day, key, DAY, now)
         problem, wait = None, 0.0
-        if tenant is not None and minute is not None and day is not None:
-            if self.in_flight[(app_id, tenant)] >= config.tenant_concurrency:
+        if minute is not None and day is not None:
+            if self.in_flight[key] >= config.tenant_concurrency:
                 problem, wait = "concurrent", 1.0
             elif day.count >= config.tenant_per_day:
-                problem, wait = "day", day.started + DAY - now
+                problem, wait = "day", day.wait(now, config.tenant_per_day)
             elif minute.count >= config.tenant_per_minute:
-                problem, wait = "minute", minute.started + MINUTE - now
+                problem, wait = "minute", minute.wait(now, config.tenant_per_minute)
         if problem is None and app.count >= config.app_per_minute:
-            problem, wait = "appminute", app.started + MINUTE - now
+            problem, wait = "appminute", app.wait(now, config.app_per_minute)
         if problem is None:
-            app.count += 1
-            if tenant is not None and minute is not None and day is not None:
-                minute.count += 1
-                day.count += 1
-                self.in_flight[(app_id, tenant)] += 1
+            app.add(now)
+            if minute is not None and day is not None:
+                minute.add(now)
+                day.add(now)
+                self.in_flight[key] += 1
         remaining = {"app": max(0, config.app_per_minute - app.count)}
         if minute is not None and day is not None:
             remaining["minute"] = max(0, config.tenant_per_minute - minute.count)
             remaining["day"] = max(0, config.tenant_per_day - day.count)
         return problem, wait, remaining
+
+    def set_remaining(
+        self, app_id: str, tenant: str, now: float, *, minute: int | None, day: int | None
+    ) -> dict[str, int]:
+        """Make the tenant's windows show ``minute``/``day`` calls remaining, as if other calls
+        (another integration of the same app) had used the rest just now."""
+        config = self.world.config
+        key = (app_id, tenant)
+        minute_window = self._window(self.minute, key, MINUTE, now)
+        day_window = self._window(self.day, key, DAY, now)
+        if minute is not None:
+            minute_window.set_used(config.tenant_per_minute - minute, now)
+        if day is not None:
+            day_window.set_used(config.tenant_per_day - day, now)
+        return {
+            "minute": max(0, config.tenant_per_minute - minute_window.count),
+            "day": max(0, config.tenant_per_day - day_window.count),
+        }
 
     def release(self, app_id: str, tenant: str) -> None:
         key = (app_id, tenant)
@@ -149,7 +161,7 @@ class RateLimiter:
             del self.in_flight[key]
 
     def snapshot(self) -> dict[str, object]:
-        """``{in_flight, minute, day: {app: {tenant: count}}, app_minute: {app: count}}``."""
+        """``{windows, in_flight, minute, day: {app: {tenant: n}}, app_minute: {app: n}}``."""
 
         def by_app(counts: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
             nested: dict[str, dict[str, int]] = {}
@@ -157,7 +169,12 @@ class RateLimiter:
                 nested.setdefault(app_id, {})[tenant] = count
             return nested
 
+        now = self.world.clock.now()
+        for windows in (self.minute, self.day, self.app_minute):
+            for window in windows.values():
+                window.refresh(now)
         return {
+            "windows": self.world.config.limit_windows,
             "in_flight": by_app(dict(self.in_flight)),
             "minute": by_app({k: w.count for k, w in self.minute.items()}),
             "day": by_app({k: w.count for k, w in self.day.items()}),

@@ -12,6 +12,8 @@ import uuid
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
+from xero_connector.sandbox.windows import WindowKind
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -75,6 +77,7 @@ class SandboxConfig:
     tenant_per_minute: int = 60
     tenant_per_day: int = 5000
     app_per_minute: int = 10000
+    limit_windows: WindowKind = "rolling"  # or "fixed" (see windows.py)
     access_token_seconds: int = 1800
     code_seconds: int = 300
     idempotency_seconds: float = 600.0

@@ -9,8 +9,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xero_connector.connections.disconnect import OWED_BACKOFF
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.identity import TenantConnection
 
@@ -36,6 +38,8 @@ class TaskResources:
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
+    # Spaces the retries of owed disconnect work (connections.disconnect).
+    owed_backoff: Backoff = OWED_BACKOFF
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:

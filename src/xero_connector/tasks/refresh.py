@@ -8,16 +8,16 @@ are checked about every access-token lifetime, idle ones at each keep-alive.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
+from xero_connector.logs import get_logger
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.disconnects import mark_missing_tenants
 from xero_connector.tokens.errors import GrantUnavailable
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 async def refresh_grant(ctx: dict[str, Any], grant_id: str, generation: int) -> str:
@@ -43,7 +43,7 @@ async def refresh_grant(ctx: dict[str, Any], grant_id: str, generation: int) -> 
             job_id=ids.check_connections_job_id(grant_id, grant.refresh_generation),
         )
     except Exception:  # the refresh is done and stored; the next rotation checks again
-        log.exception("could not enqueue the connections check of grant %s", grant_id)
+        log.exception("connections_check_enqueue_failed", grant_id=grant_id)
     return "ok"
 
 

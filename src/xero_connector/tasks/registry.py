@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xero_connector.jobs import ids
 from xero_connector.jobs.dispatch import Cron, TaskFunction
-from xero_connector.tasks.owed import delete_remote_connection, revoke_grant
+from xero_connector.tasks.disconnect import delete_remote_connection, revoke_grant
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.sweep import sweep
 

@@ -3,19 +3,27 @@
 Run by a cron in every dispatcher. Because every unit of work is a row first and job ids are
 deterministic, re-enqueueing is harmless (duplicates are dropped) and a flushed or restarted
 Redis loses nothing: the next sweep puts it all back.
+
+It also deletes OAuth states a day past their expiry (until then a late callback still hears
+"expired" rather than "unknown").
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
-from xero_connector.db.repos import connections, grants
+from xero_connector.db.repos import connections, grants, oauth_states
 from xero_connector.jobs import ids
+from xero_connector.logs import get_logger
 from xero_connector.tasks.context import resources
 
+log = get_logger(__name__)
+
 ENQUEUE_CONCURRENCY = 50
+STATES_KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -34,6 +42,12 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         )
         deletes = await connections.owed_remote_deletes(session, now=now, limit=res.sweep_limit)
         revocations = await grants.owed_revocations(session, now=now, limit=res.sweep_limit)
+        stale = await oauth_states.delete_stale_states(
+            session, before=now - STATES_KEPT_AFTER_EXPIRY, limit=res.sweep_limit
+        )
+        await session.commit()
+    if stale:
+        log.info("stale_oauth_states_deleted", count=stale)
     enqueue = res.dispatcher.enqueue
     counts = {
         "refresh": await _all(

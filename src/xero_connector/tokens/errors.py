@@ -6,7 +6,8 @@ AppError
 │   ├── GrantNeedsReauth          Xero refused the refresh token: the user must reconnect
 │   └── GrantShredded             its tokens were destroyed (disconnected)
 └── TransientError (503)
-    └── RefreshBusy               another process holds the grant's refresh lock for too long
+    ├── RefreshBusy               another process holds the grant's refresh lock for too long
+    └── RefreshBackingOff         a failed refresh set a backoff that is still running
 
 Messages carry grant ids only, never a token.
 """
@@ -38,3 +39,13 @@ class GrantShredded(GrantUnavailable):
 
 class RefreshBusy(TransientError):
     code, title = "refresh_busy", "Another process is refreshing this grant"
+
+
+class RefreshBackingOff(TransientError):
+    code, title = "refresh_backing_off", "Xero's token endpoint failed lately; waiting to retry"
+
+    def __init__(self, grant_id: str, *, retry_after: float) -> None:
+        super().__init__(
+            f"grant {grant_id}: the last refresh failed; next try in {retry_after:.0f}s",
+            retry_after=retry_after,
+        )

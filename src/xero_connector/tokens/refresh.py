@@ -15,15 +15,16 @@ Order of events for one refresh (each step's commit happens before the next step
 Failures: ``invalid_grant`` is retried once with the same token while inside the grace, after
 re-reading the row; if it persists, the grant and its connections become ``needs_reauth`` (with an
 audit event). Transient failures (5xx, 429, timeouts) set a jittered backoff (``next_attempt_at``)
-and never count as an auth failure; the start mark stays so the next attempt resends the same
-token, and the backoff never schedules that resend after the grace has run out.
+and never count as an auth failure. Every later refresh honours the backoff, on demand or
+scheduled, in any process: step 2 raises ``RefreshBackingOff`` while it runs. The start mark
+stays so the next attempt resends the same token, and the backoff never schedules that resend
+after the grace has run out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,19 +38,21 @@ from xero_connector.db.base import utcnow
 from xero_connector.db.models import XeroGrant
 from xero_connector.db.repos import connections, grants
 from xero_connector.errors import AppError, TransientError
+from xero_connector.logs import get_logger
 from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.errors import (
     GrantNeedsReauth,
     GrantNotFound,
     GrantShredded,
     GrantUnavailable,
+    RefreshBackingOff,
 )
 from xero_connector.tokens.locks import GrantLocks
 from xero_connector.tokens.sealing import TokenVault, open_tokens, seal_tokens
 from xero_connector.xero.errors import InvalidGrant
 from xero_connector.xero.tokenset import TokenSet
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A refresh token already sent is resent at the latest this long before its grace ends (the
 # sweeper runs every 30 s by default, and the resend itself takes up to a timeout).
@@ -154,6 +157,11 @@ class GrantRefresher:
                 due = is_due(grant, now, self._policy, keepalive=request.keepalive)
                 if moved_on or not (due or request.refuses(tokens)):
                     return tokens
+                if grant.next_attempt_at is not None and grant.next_attempt_at > now:
+                    # Xero failed the last attempt (429, 5xx): nobody, in any process, calls
+                    # again before the backoff ends. On-demand callers keep a still-valid token.
+                    wait = (grant.next_attempt_at - now).total_seconds()
+                    raise RefreshBackingOff(grant_id, retry_after=wait)
                 resumed = grant.refresh_started_at is not None
                 started_at = grant.refresh_started_at or now
                 if not await grants.mark_refresh_started(session, grant_id, generation, now):
@@ -196,7 +204,7 @@ class GrantRefresher:
                 return fresh
             # Only reachable if the lock was lost (e.g. its connection dropped): someone else
             # wrote a newer set with the same refresh token inside the grace. Theirs wins.
-            log.error("grant %s: lost the compare-and-set; using the stored set", grant_id)
+            log.error("refresh_lost_compare_and_set", grant_id=grant_id, using="the stored set")
             grant = ensure_usable(await grants.read_grant(session, grant_id), grant_id)
             return open_tokens(self._vault, grant)
 
@@ -221,7 +229,7 @@ class GrantRefresher:
                 if retried or not inside_grace:
                     raise
                 retried = True
-                log.warning("grant %s: invalid_grant inside the grace; retrying once", grant_id)
+                log.warning("refresh_invalid_grant_in_grace", grant_id=grant_id, retrying="once")
                 await asyncio.sleep(self._policy.grace_retry_pause_seconds)
 
     async def _give_up(self, grant_id: str, generation: int, exc: InvalidGrant) -> None:
@@ -247,7 +255,7 @@ class GrantRefresher:
                     connection_ids=changed,
                 )
             await session.commit()
-        log.warning("grant %s needs reauth (%d connections paused)", grant_id, len(changed))
+        log.warning("grant_needs_reauth", grant_id=grant_id, connections_paused=len(changed))
 
     async def _record_failure(self, grant_id: str, generation: int, exc: AppError) -> None:
         async with self._sessions() as session:
@@ -274,7 +282,9 @@ class GrantRefresher:
             )
             await session.commit()
         delay = (next_attempt_at - now).total_seconds()
-        log.warning("refresh of grant %s failed (%s); next try in %.0fs", grant_id, exc.code, delay)
+        log.warning(
+            "refresh_failed", grant_id=grant_id, error=exc.code, next_try_seconds=round(delay)
+        )
 
 
 @dataclass(frozen=True)

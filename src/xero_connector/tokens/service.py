@@ -14,7 +14,6 @@ service; SQLite allows one writer and the service writes from its own session.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xero_connector.db.base import utcnow
 from xero_connector.db.repos import grants
 from xero_connector.errors import TransientError
+from xero_connector.logs import get_logger
 from xero_connector.tokens.errors import GrantNotFound
 from xero_connector.tokens.locks import GrantLocks
 from xero_connector.tokens.refresh import (
@@ -36,7 +36,7 @@ from xero_connector.tokens.refresh import (
 from xero_connector.tokens.sealing import TokenVault, open_tokens
 from xero_connector.xero.tokenset import TokenSet
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A stored access token this close to expiry is not handed out even if a refresh failed.
 MIN_VALIDITY = timedelta(seconds=60)
@@ -183,4 +183,4 @@ class TokenService:
                 session, grant_id, status=status, at=now, settle_remote_deletes=revoke
             )
             await session.commit()
-        log.info("grant %s shredded (revoked at Xero: %s)", grant_id, revoke)
+        log.info("grant_shredded", grant_id=grant_id, revoked_at_xero=revoke)

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -22,7 +22,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from xero_connector.xero.tokenset import TokenSet
 
@@ -337,7 +337,13 @@ class XeroIdentity:
             discovery = await self._discovery_document()
             response = await send(self._http, "GET", str(discovery["jwks_uri"]))
             raise_for_xero_status(response)
-            self._jwks = KeySet.import_key_set(response.json())
+            try:
+                document = response.json()
+                if not isinstance(document, dict):
+                    raise TypeError("the JWKS is not an object")
+                self._jwks = KeySet.import_key_set(cast(KeySetSerialization, document))
+            except (JoseError, KeyError, TypeError, ValueError) as exc:
+                raise _unreadable("JWKS", exc) from exc
         return self._jwks
 
     async def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:

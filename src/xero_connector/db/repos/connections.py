@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from xero_connector.db.models import Connection, XeroGrant
 
 LIVE_CONNECTION_STATUSES = ("active", "needs_reauth")
+
+
+@dataclass(frozen=True)
+class OwedDelete:
+    """An owed remote delete as its row was read: what is sent to Xero, and the values every
+    write that settles it compares against (a row a reconnect re-made never matches)."""
+
+    connection_id: str
+    workspace_id: str
+    grant_id: str
+    xero_connection_id: str
+    attempts: int
+
+    @classmethod
+    def of(cls, row: Connection) -> OwedDelete:
+        return cls(
+            row.id,
+            row.workspace_id,
+            row.grant_id,
+            row.xero_connection_id,
+            row.remote_delete_attempts,
+        )
 
 
 async def add_connection(session: AsyncSession, connection: Connection) -> Connection:
@@ -77,8 +101,10 @@ async def connections_of_grant(session: AsyncSession, grant_id: str) -> Sequence
     return result.scalars().all()
 
 
-async def xero_connection_shared(session: AsyncSession, connection: Connection) -> bool:
-    """True while another live connection row carries the same Xero connection id.
+async def xero_connection_shared(
+    session: AsyncSession, xero_connection_id: str, *, but: str
+) -> bool:
+    """True while a live connection row other than ``but`` carries this Xero connection id.
 
     Xero keeps one connection per (user, app, organisation): when one Xero user connects the
     same organisation into two workspaces, both rows name the same Xero connection, and deleting
@@ -86,8 +112,8 @@ async def xero_connection_shared(session: AsyncSession, connection: Connection) 
     """
     query = select(
         exists().where(
-            Connection.xero_connection_id == connection.xero_connection_id,
-            Connection.id != connection.id,
+            Connection.xero_connection_id == xero_connection_id,
+            Connection.id != but,
             Connection.status.in_(LIVE_CONNECTION_STATUSES),
         )
     )
@@ -158,20 +184,47 @@ async def owed_remote_deletes(
     return [(row[0], row[1]) for row in result.all() if row[1] is not None]
 
 
+def _still_owed(owed: OwedDelete) -> Any:
+    """The row is still disconnected with this very delete owed, as it was read."""
+    return and_(
+        Connection.id == owed.connection_id,
+        Connection.status == "disconnected",
+        Connection.remote_delete_due_at.is_not(None),
+        Connection.grant_id == owed.grant_id,
+        Connection.xero_connection_id == owed.xero_connection_id,
+        Connection.remote_delete_attempts == owed.attempts,
+    )
+
+
 async def settle_remote_delete(
-    session: AsyncSession, connection_id: str, *, deleted: bool, at: datetime
-) -> None:
-    """The owed remote delete is done (``deleted``) or can no longer be made."""
-    await session.execute(
+    session: AsyncSession, owed: OwedDelete, *, deleted: bool, at: datetime
+) -> bool:
+    """The owed delete is done (``deleted``) or will not be made; False if the row changed."""
+    result = await session.execute(
         update(Connection)
-        .where(Connection.id == connection_id)
+        .where(_still_owed(owed))
         .values(
             remote_delete_due_at=None,
+            remote_delete_attempts=0,
             remote_deleted_at=at if deleted else None,
             updated_at=at,
         )
         .execution_options(synchronize_session=False)
     )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def book_remote_delete_retry(
+    session: AsyncSession, owed: OwedDelete, *, due_at: datetime
+) -> bool:
+    """Count a failed attempt and set the next one's time; False if the row changed."""
+    result = await session.execute(
+        update(Connection)
+        .where(_still_owed(owed))
+        .values(remote_delete_due_at=due_at, remote_delete_attempts=owed.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_grant_connections_needs_reauth(
@@ -208,3 +261,23 @@ async def mark_disconnected_in_xero(
         .execution_options(synchronize_session=False)
     )
     return result.scalar_one_or_none()
+
+
+async def consent_reaches_live_connections(
+    session: AsyncSession, *, xero_user_id: str | None, xero_connection_ids: Sequence[str]
+) -> bool:
+    """True while a live row names one of these Xero connections or belongs to this Xero user.
+
+    Revoking a consent removes, at Xero, its user's connections to every organisation it covered,
+    also ones an earlier consent of the same user made: such a consent must not be revoked.
+    """
+    same_user = (
+        select(XeroGrant.id).where(XeroGrant.xero_user_id == xero_user_id)
+        if xero_user_id is not None
+        else None
+    )
+    reaches: ColumnElement[bool] = Connection.xero_connection_id.in_(list(xero_connection_ids))
+    if same_user is not None:
+        reaches = or_(reaches, Connection.grant_id.in_(same_user))
+    query = select(exists().where(Connection.status.in_(LIVE_CONNECTION_STATUSES), reaches))
+    return bool(await session.scalar(query))

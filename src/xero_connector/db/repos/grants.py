@@ -216,6 +216,7 @@ async def shred_grant(
             refresh_started_at=None,
             next_attempt_at=None,
             revocation_due_at=None,
+            revocation_attempts=0,
             # Fence: a refresh that was in flight can no longer compare-and-set tokens back in.
             refresh_generation=XeroGrant.refresh_generation + 1,
             updated_at=at,
@@ -226,27 +227,54 @@ async def shred_grant(
         await session.execute(
             update(Connection)
             .where(Connection.grant_id == grant_id, Connection.remote_delete_due_at.is_not(None))
-            .values(remote_delete_due_at=None, remote_deleted_at=at, updated_at=at)
+            .values(
+                remote_delete_due_at=None,
+                remote_delete_attempts=0,
+                remote_deleted_at=at,
+                updated_at=at,
+            )
             .execution_options(synchronize_session=False)
         )
 
 
-async def mark_revocation_due(
-    session: AsyncSession, grant_id: str, *, at: datetime, error: str
-) -> None:
-    """Revocation at Xero failed: keep the ciphertext and leave the revocation to a job."""
+async def mark_end_due(session: AsyncSession, grant_id: str, *, at: datetime) -> None:
+    """Owe the grant's end (revocation or local shred, once nothing needs it), unless it is
+    owed already (its retry time is kept) or its tokens are gone."""
     await session.execute(
         update(XeroGrant)
-        .where(XeroGrant.id == grant_id)
-        .values(revocation_due_at=at, last_error=error[:500], updated_at=at)
+        .where(
+            XeroGrant.id == grant_id,
+            XeroGrant.token_ciphertext.is_not(None),
+            XeroGrant.revocation_due_at.is_(None),
+        )
+        .values(revocation_due_at=at, revocation_attempts=0)
         .execution_options(synchronize_session=False)
     )
+
+
+async def book_end_retry(
+    session: AsyncSession, grant_id: str, *, attempts: int, due_at: datetime, error: str
+) -> bool:
+    """Count a failed revocation (seen at ``attempts``) and set the next try; False if the row
+    changed meanwhile (ended, cancelled, or counted by another run)."""
+    result = await session.execute(
+        update(XeroGrant)
+        .where(
+            XeroGrant.id == grant_id,
+            XeroGrant.token_ciphertext.is_not(None),
+            XeroGrant.revocation_due_at.is_not(None),
+            XeroGrant.revocation_attempts == attempts,
+        )
+        .values(revocation_due_at=due_at, revocation_attempts=attempts + 1, last_error=error[:500])
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(result)
 
 
 async def owed_revocations(
     session: AsyncSession, *, now: datetime, limit: int
 ) -> list[tuple[str, datetime]]:
-    """``(grant id, due at)`` of refresh-token revocations owed by now."""
+    """``(grant id, due at)`` of grants whose end (revocation or local shred) is owed by now."""
     result = await session.execute(
         select(XeroGrant.id, XeroGrant.revocation_due_at)
         .where(XeroGrant.revocation_due_at <= now)
@@ -256,11 +284,12 @@ async def owed_revocations(
     return [(row[0], row[1]) for row in result.all() if row[1] is not None]
 
 
-async def cancel_revocation(session: AsyncSession, grant_id: str) -> None:
+async def cancel_end(session: AsyncSession, grant_id: str) -> None:
+    """Nothing is owed for the grant now (a later disconnect or settled delete owes it again)."""
     await session.execute(
         update(XeroGrant)
         .where(XeroGrant.id == grant_id)
-        .values(revocation_due_at=None)
+        .values(revocation_due_at=None, revocation_attempts=0)
         .execution_options(synchronize_session=False)
     )
 

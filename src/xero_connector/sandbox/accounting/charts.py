@@ -12,6 +12,7 @@ from decimal import Decimal
 from xero_connector.sandbox.accounting.charts_data import CHARTS, ChartSeed
 from xero_connector.sandbox.accounting.ledger import (
     ACCOUNT_CLASSES,
+    SEED_MS,
     Account,
     Body,
     Ledger,
@@ -19,11 +20,12 @@ from xero_connector.sandbox.accounting.ledger import (
     TrackingCategory,
     TrackingOption,
 )
+
+__all__ = ["SEED_MS", "build_ledger", "organisation_body", "seed_id"]
 from xero_connector.sandbox.accounting.msdates import ms_timestamp, organisation_zone
 from xero_connector.sandbox.world import Organisation
 
 _NAMESPACE = uuid.UUID("6f1d9a52-7c3e-4b8a-9e61-0d2c5b4a3f10")
-SEED_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z: UpdatedDateUTC of everything seeded
 _CLASS_FLAGS = {
     "R": "CanApplyToRevenue",
     "E": "CanApplyToExpenses",

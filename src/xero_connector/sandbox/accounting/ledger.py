@@ -17,6 +17,8 @@ from xero_connector.sandbox.world import Organisation
 
 Body = dict[str, Any]
 
+SEED_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z: UpdatedDateUTC of everything seeded
+
 ACCOUNT_CLASSES: dict[str, str] = {
     "BANK": "ASSET",
     "CURRENT": "ASSET",
@@ -57,6 +59,7 @@ class Account:
     tax_type: str
     system_account: str
     body: Body
+    updated_ms: int = SEED_MS  # moves with every change (/_sandbox/settings); If-Modified-Since
 
 
 @dataclass(slots=True)
@@ -69,6 +72,7 @@ class TaxRate:
     status: str
     applies_to: frozenset[str]
     body: Body
+    updated_ms: int = SEED_MS  # Xero's TaxRate has no UpdatedDateUTC; kept for inspection
 
 
 @dataclass(slots=True)
@@ -87,6 +91,7 @@ class TrackingCategory:
     status: str
     options: dict[str, TrackingOption]
     body: Body
+    updated_ms: int = SEED_MS  # Xero's TrackingCategory has no UpdatedDateUTC either
 
 
 @dataclass(slots=True)

@@ -64,12 +64,20 @@ def build_accounting_router(
 
         router.add_route(BASE + path, endpoint, methods=methods, include_in_schema=False)
 
-    def listing(collection: str, records: Callable[[Ledger, Request], list[Record]]) -> Handler:
+    def listing(
+        collection: str,
+        records: Callable[[Ledger, Request], list[Record]],
+        *,
+        modified_since: bool = False,
+    ) -> Handler:
+        """``modified_since``: whether Xero honours If-Modified-Since there (its spec lists the
+        header on GET /Accounts, not on /Organisation, /TaxRates or /TrackingCategories)."""
+
         async def handler(request: Request, tenant_id: str) -> Response:
             page = select(
                 records(store.ledger(tenant_id), request),
                 request.query_params,
-                request.headers.get("if-modified-since"),
+                request.headers.get("if-modified-since") if modified_since else None,
             )
             extra = {"pagination": page.pagination} if page.pagination else {}
             return json_response(envelope(collection, page.items, store.now_ms(), **extra))
@@ -77,9 +85,10 @@ def build_accounting_router(
         return handler
 
     add("/Organisation", listing("Organisations", _organisation), ["GET"])
-    add("/Accounts", listing("Accounts", _accounts), ["GET"])
+    add("/Accounts", listing("Accounts", _accounts, modified_since=True), ["GET"])
     add("/Accounts/{key}", _one_setting(store, "Accounts", _accounts, "AccountID"), ["GET"])
     add("/TaxRates", listing("TaxRates", _tax_rates), ["GET"])
+    add("/TaxRates/{key}", _one_setting(store, "TaxRates", _tax_rates, "TaxType"), ["GET"])
     add("/TrackingCategories", listing("TrackingCategories", _tracking), ["GET"])
     add(
         "/TrackingCategories/{key}",
@@ -96,15 +105,15 @@ def _organisation(ledger: Ledger, request: Request) -> list[Record]:
 
 
 def _accounts(ledger: Ledger, request: Request) -> list[Record]:
-    return [Record(a.account_id, SEED_MS, a.body) for a in ledger.accounts.values()]
+    return [Record(a.account_id, a.updated_ms, a.body) for a in ledger.accounts.values()]
 
 
 def _tax_rates(ledger: Ledger, request: Request) -> list[Record]:
     wanted = request.query_params.get("TaxType")
     return [
-        Record(t.tax_type, SEED_MS, t.body)
+        Record(t.tax_type.lower(), t.updated_ms, t.body)
         for t in ledger.tax_rates.values()
-        if wanted is None or t.tax_type == wanted
+        if wanted is None or t.tax_type == wanted.upper()
     ]
 
 
@@ -117,7 +126,7 @@ def _tracking(ledger: Ledger, request: Request) -> list[Record]:
         body = dict(category.body)
         if not archived:
             body["Options"] = [o for o in body["Options"] if o["Status"] == "ACTIVE"]
-        records.append(Record(category.category_id, SEED_MS, body))
+        records.append(Record(category.category_id, category.updated_ms, body))
     return records
 
 

@@ -1,5 +1,12 @@
-"""structlog setup: one JSON (or console) line per event, secrets masked as a second net.
+"""Logging: structlog key-value events, one JSON (or console) line each, secrets masked.
 
+Every module logs ``log = get_logger(__name__)`` then ``log.info("event_name", key=value, ...)``.
+Those loggers always mask (and render exceptions as masked text) before handing the event to the
+standard library's logger of the same name, whether or not ``configure_logging`` ran: embedded in
+another application, or under pytest's ``caplog``, the events still arrive masked. The module is
+named ``logs`` so that it never shadows the standard ``logging``.
+
+``configure_logging`` (the composition roots) installs the renderer on the root logger.
 Standard-library records (uvicorn, SQLAlchemy, httpx) go through the same processors, so an access
 log line such as ``GET /v1/callback?code=...`` is masked too.
 """
@@ -43,29 +50,29 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _render_exception,
+    mask_secrets,
+]
+"""What every event goes through: ours before the standard library, foreign records in it."""
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
-    """Configure structlog and the standard library's root logger (idempotent)."""
-    shared: list[Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _render_exception,
-        mask_secrets,
-    ]
+    """Render every record on stderr from the standard library's root logger (idempotent).
+
+    structlog's global configuration is left alone: ``get_logger`` does not depend on it.
+    """
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=_SHARED,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = _StderrHandler()
@@ -79,6 +86,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
 
 
 def get_logger(name: str | None = None, **initial: Any) -> structlog.stdlib.BoundLogger:
-    """A bound structlog logger."""
-    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name, **initial)
+    """A structlog logger over the standard library's ``name`` logger, masking on its own."""
+    logger: structlog.stdlib.BoundLogger = structlog.wrap_logger(
+        logging.getLogger(name),
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        wrapper_class=structlog.stdlib.BoundLogger,
+        **initial,
+    )
     return logger

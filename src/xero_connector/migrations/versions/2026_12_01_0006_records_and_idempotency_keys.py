@@ -1,7 +1,7 @@
 """Records (the outbox) and our own API's idempotency keys.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 19:56:31.462865
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import xero_connector.db.base
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,79 @@
+"""Workspace scoping as dependencies: checked before a route's body runs.
+
+Every ``/v1`` route but the callback depends on one of :data:`WORKSPACE_CHECKS` (a test walks
+the routers): the workspace a request acts on, checked against the caller's binding (422 when an
+unbound key names none, 403 for another one), or the resource it names, loaded only when the
+caller may see it (404 otherwise), or an explicit statement that it acts on no workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query
+
+from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.problems import PROBLEM_JSON
+from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectRequest
+from xero_connector.connections import get_connection
+from xero_connector.db.models import Connection
+
+NOT_FOUND = "No such connection, or one of a workspace the caller may not see."
+
+
+def workspace_422(invalid: str) -> dict[int | str, dict[str, Any]]:
+    """The documented 422 of a route whose workspace comes from the request."""
+    description = (
+        f"Invalid input ({invalid}); workspace_id is {WORKSPACE_REQUIRED[0].lower()}"
+        f"{WORKSPACE_REQUIRED[1:]}"
+    )
+    return {422: {"description": description, "content": {PROBLEM_JSON: {}}}}
+
+
+async def connection_in_scope(
+    connection_id: Annotated[str, Path()], caller: CallerDep, session: SessionDep
+) -> Connection:
+    """The connection of the path, when the caller may see its workspace (404 otherwise)."""
+    return await get_connection(session, connection_id, visible=caller.can_see)
+
+
+def workspace_in_scope(
+    caller: CallerDep,
+    workspace_id: Annotated[
+        str | None, Query(max_length=128, description=WORKSPACE_REQUIRED)
+    ] = None,
+) -> str:
+    """The workspace of the query, checked against the caller's binding."""
+    return caller.workspace_for(workspace_id)
+
+
+@dataclass(frozen=True)
+class ScopedConnect:
+    """A connect request and the workspace it acts on."""
+
+    workspace_id: str
+    return_url: str | None
+
+
+def connect_in_scope(body: ConnectRequest, caller: CallerDep) -> ScopedConnect:
+    """The body of ``POST /v1/connect``, its workspace checked against the caller's binding."""
+    return ScopedConnect(caller.workspace_for(body.workspace_id), body.return_url)
+
+
+def acts_on_no_workspace(caller: CallerDep) -> None:
+    """For a route that reads or changes nothing of any workspace (``/v1/me``)."""
+
+
+WORKSPACE_CHECKS: tuple[Callable[..., Any], ...] = (
+    connection_in_scope,
+    workspace_in_scope,
+    connect_in_scope,
+    acts_on_no_workspace,
+)
+
+ConnectionInScope = Annotated[Connection, Depends(connection_in_scope)]
+WorkspaceInScope = Annotated[str, Depends(workspace_in_scope)]
+ConnectInScope = Annotated[ScopedConnect, Depends(connect_in_scope)]
+NO_WORKSPACE = Depends(acts_on_no_workspace)
