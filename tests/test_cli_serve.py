@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 import subprocess
 from pathlib import Path
@@ -169,6 +170,20 @@ def scale_out_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+def test_api_on_a_taken_port_refuses_in_one_line(scale_out_env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["api", "--port", str(port)])
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: 127.0.0.1:{port} is in use (Address already in use); is another "
+        "xero-connector running there? Stop it or pick another --port"
+    ]
 
 
 @pytest.mark.parametrize(

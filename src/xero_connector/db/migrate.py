@@ -1,7 +1,9 @@
 """Run Alembic from code against the migrations shipped inside the package, upgrade to head.
 
-``xero_connector/migrations`` is package data, so an installed wheel migrates from any working
-directory; no ``alembic.ini`` is needed at run time (the project root's is for writing revisions).
+The top-level ``migrations/`` is reached inside the package through the link
+``xero_connector/migrations`` and built into the wheel as package data, so an installed wheel
+migrates from any working directory; no ``alembic.ini`` is needed at run time (the project
+root's is for writing revisions).
 """
 
 from __future__ import annotations
