@@ -1,21 +1,41 @@
-"""The source keys records are waiting on: what ``GET .../mappings`` lists as ``unmapped``.
+"""The mapping keys that records still waiting to be sent use: what ``unmapped`` counts.
 
-The one place that reads them from the outbox (``records``), so the mappings code never knows
-how records store their lines. Until the records table exists nothing is waiting.
+Each record carries ``source_keys``, the ``"<mapping kind>:<source key>"`` strings its payload
+uses (written at ingestion, see ``ledger/normalise.py``); tracking keys read
+``"tracking:<dimension>:<value>"``. A voided record needs no mapping and carries none.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# (kind, source_key, records_waiting); kind is a mapping kind: account, tax, bank_account, tracking.
-PendingKey = tuple[str, str, int]
+from xero_connector.db.models import Record
+
+# Records that still need their mappings: not sent yet, or sent and changed since.
+WAITING_STATUSES = ("pending", "blocked")
 
 
-async def pending_source_keys(session: AsyncSession, connection_id: str) -> list[PendingKey]:
-    """Every source key that records of the connection carry, with how many records carry it.
-
-    Mapped keys may be included; the caller keeps the unmapped ones.
-    """
-    del session, connection_id
-    return []
+async def pending_source_keys(
+    session: AsyncSession, connection_id: str
+) -> list[tuple[str, str, int]]:
+    """``(kind, source_key, records_waiting)`` for every key of the connection's waiting records,
+    ordered by kind and key."""
+    if session.get_bind().dialect.name == "postgresql":
+        keys = func.json_array_elements_text(Record.source_keys).table_valued("value")
+    else:
+        keys = func.json_each(Record.source_keys).table_valued("value")
+    query = (
+        select(keys.c.value, func.count())
+        .select_from(Record)
+        .join(keys, true())
+        .where(Record.connection_id == connection_id, Record.status.in_(WAITING_STATUSES))
+        .group_by(keys.c.value)
+        .order_by(keys.c.value)
+    )
+    result = await session.execute(query)
+    waiting: list[tuple[str, str, int]] = []
+    for value, count in result:
+        kind, _, source_key = str(value).partition(":")
+        waiting.append((kind, source_key, int(count)))
+    return waiting
