@@ -9,8 +9,10 @@ It creates a fresh database, seeds one connection and a service API key, starts
 ``xero-connector api`` (one uvicorn process, log level warning) and posts ``--batches`` batches of
 1,000 new records each from ``--concurrency`` concurrent HTTP connections (bodies serialised before
 the clock starts), after 5 warm-up batches. Then it posts the same batches again (all
-``unchanged``). It prints records/s and the p50/p95/p99/max of one batch's round trip, per phase,
-and fails if any item was not accepted (first phase) or unchanged (second).
+``unchanged``). It prints records/s, the p50/p95/p99/max of one batch's round trip, and the CPU
+time one batch cost the api process and the Postgres backends serving it (from /proc; a figure that
+a busy machine inflates far less than wall times), per phase, and fails if any item was not
+accepted (first phase) or unchanged (second).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from refresh_bench import create_database, drop_database, free_port
+from refresh_bench import PG_ADMIN, create_database, drop_database, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("XERO_CONNECTOR_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -149,6 +151,31 @@ async def post_all(
         return time.perf_counter() - began, latencies
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_pids(url: str) -> list[int]:
+    """The Postgres server processes serving the benchmark's database."""
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(PG_ADMIN)
+    try:
+        rows = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+    finally:
+        await admin.close()
+    return [int(row["pid"]) for row in rows]
+
+
 def summary(label: str, wall: float, latencies: list[float]) -> dict[str, Any]:
     ordered = sorted(latencies)
 
@@ -213,8 +240,18 @@ async def run(batches: int, concurrency: int, kind: str) -> list[dict[str, Any]]
             payloads = bodies(kind, 0, batches)
             results = []
             for label, expect in (("new records", "accepted"), ("same content again", "unchanged")):
+                backends = await backend_pids(url)
+                api_cpu, pg_cpu = cpu_seconds([process.pid]), cpu_seconds(backends)
                 wall, latencies = await post_all(origin, path, key, payloads, concurrency, expect)
-                results.append(summary(label, wall, latencies))
+                result = summary(label, wall, latencies)
+                per_batch = 1000 / len(latencies)
+                result["api_cpu_ms_per_batch"] = round(
+                    (cpu_seconds([process.pid]) - api_cpu) * per_batch, 1
+                )
+                result["pg_cpu_ms_per_batch"] = round(
+                    (cpu_seconds(backends) - pg_cpu) * per_batch, 1
+                )
+                results.append(result)
             return results
         finally:
             process.terminate()

@@ -1,7 +1,7 @@
 """Records (the outbox) and our own API's idempotency keys.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0003
 Create Date: 2026-12-01 19:56:31.462865
 """
 

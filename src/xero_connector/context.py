@@ -44,9 +44,7 @@ from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
-from xero_connector.xero.limiter import LimitConfig, Limiter, MemoryBackend
-from xero_connector.xero.limiter.redis_backend import RedisBackend
-from xero_connector.xero.tenant_status import TenantStatus
+from xero_connector.xero_api_setup import xero_api_client
 
 # A sync slice waits at most this long for the rate limiter, else it defers the run.
 SYNC_LIMITER_WAIT_SECONDS = 2.0
@@ -77,11 +75,11 @@ class AppContext:
     token_service: TokenService | None = None
     # The Accounting API client and its rate limiter (None exactly when token_service is).
     xero_api: XeroApiClient | None = None
+    # A sync run requested by ingestion starts this long after the first such request.
+    sync_debounce_seconds: float = 0.0
     # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
     # (None: no jobs, e.g. no Xero credentials in dev).
     dispatcher: Dispatcher | None = None
-    # A sync run requested by ingestion starts this long after the first such request.
-    sync_debounce_seconds: float = 0.0
 
     @property
     def in_process_runner(self) -> InProcessRunner | None:
@@ -152,47 +150,6 @@ def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
     return PgAdvisoryGrantLocks(engine, wait_seconds=settings.refresh_lock_wait_seconds)
 
 
-def limit_config(settings: Settings) -> LimitConfig:
-    return LimitConfig(
-        tenant_concurrency=settings.xero_tenant_concurrency,
-        tenant_minute=settings.xero_tenant_minute_limit,
-        tenant_day=settings.xero_tenant_day_limit,
-        app_minute=settings.xero_app_minute_limit,
-        time_scale=settings.xero_limit_time_scale,
-        margin_seconds=settings.xero_limit_margin_seconds,
-        lease_seconds=settings.xero_limit_lease_seconds,
-    )
-
-
-def build_limiter(settings: Settings) -> Limiter:
-    """The rate limiter: its state in Redis when Redis is configured (shared by every api and
-    worker process of the app), else in this process (dev, one process)."""
-    config = limit_config(settings)
-    if settings.redis_url is None:
-        return Limiter(MemoryBackend(config))
-    redis: Redis = Redis.from_url(settings.redis_url)
-    namespace = settings.xero_client_id or "xero-connector"
-    return Limiter(RedisBackend(redis, config, namespace=namespace, owns_redis=True))
-
-
-def xero_api_client(
-    settings: Settings,
-    *,
-    http: httpx.AsyncClient,
-    tokens: TokenService,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> XeroApiClient:
-    """The process's one Accounting API client (its limiter is made here too)."""
-    return XeroApiClient(
-        http=http,
-        tokens=tokens,
-        limiter=build_limiter(settings),
-        status=TenantStatus(session_factory),
-        api_base=settings.xero_api_base,
-        timeout=settings.xero_timeout_seconds,
-    )
-
-
 @dataclass(frozen=True)
 class XeroServices:
     """The vault, the Xero identity client, the token service and the Accounting API client;
@@ -226,6 +183,7 @@ def xero_services(
         policy=refresh_policy(settings),
     )
     api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    identity.limiter = api.limiter  # Xero counts /connections calls in the app's minute limit
     return XeroServices(vault, identity, tokens, api)
 
 

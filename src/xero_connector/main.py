@@ -94,8 +94,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     install_problem_handlers(app)
     install_caller_first(app)
     install_outage_handler(app)
-    # Inside the body limit, CORS and metrics: a replayed answer is counted and gets CORS
-    # headers like any other.
+    # Innermost: it sees the body the limit let through and the route's whole answer; a replayed
+    # answer is counted and gets CORS headers like any other.
     app.add_middleware(IdempotencyMiddleware)
     # Inside CORS, so a 413 to an allowed browser origin still carries its CORS headers.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -36,8 +36,9 @@ async def connect_all(
     sessions: async_sessionmaker[AsyncSession],
     vault: Vault,
     *,
-    workspace_id: str = "ws-client",
+    workspace_id: str | None = None,
 ) -> SandboxTenant:
+    workspace_id = workspace_id or f"ws-client-{new_id()[:8]}"
     identity = server.identity(http)
     try:
         tokens = await consent(identity, http)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.api.deps import CallerDep, SessionDep
@@ -17,20 +17,21 @@ from xero_connector.api.ledger_schemas import (
     InvoiceBatch,
     ItemResultOut,
 )
-from xero_connector.api.scope import connection_in_scope
+from xero_connector.api.problems import PROBLEM_JSON
+from xero_connector.api.scope import NOT_FOUND, ConnectionInScope
 from xero_connector.auth.caller import Caller
 from xero_connector.auth.policy import Action
-from xero_connector.connections import get_connection
+from xero_connector.db.models import Connection
 from xero_connector.errors import Conflict
 from xero_connector.ledger.ingest import ingest
 from xero_connector.ledger.sync_request import SyncRequest
 
-# The connection of the path is checked against the caller's workspaces for every route.
-router = APIRouter(
-    prefix="/v1/connections/{connection_id}",
-    tags=["records"],
-    dependencies=[Depends(connection_in_scope)],
-)
+router = APIRouter(prefix="/v1/connections/{connection_id}", tags=["records"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}},
+    409: {"description": "The connection is disconnected", "content": {PROBLEM_JSON: {}}},
+}
 
 _DOC = (
     "Upsert up to 1,000 {what} by `external_id`, each validated on its own: one result per item "
@@ -42,13 +43,12 @@ _DOC = (
 
 async def _ingest(
     kind: str,
-    connection_id: str,
+    connection: Connection,
     items: list[Any],
     caller: Caller,
     session: AsyncSession,
     request_sync: SyncRequest,
 ) -> Response:
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     if connection.status == "disconnected":
         raise Conflict("the connection is disconnected; connect the organisation again first")
     results = await ingest(
@@ -64,47 +64,52 @@ async def _ingest(
     )
 
 
-@router.post("/contacts", response_model=IngestResponse, description=_DOC.format(what="contacts"))
+@router.post(
+    "/contacts",
+    response_model=IngestResponse,
+    responses=_RESPONSES,
+    description=_DOC.format(what="contacts"),
+)
 async def ingest_contacts(
-    connection_id: str,
+    connection: ConnectionInScope,
     body: ContactBatch,
     caller: CallerDep,
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
     caller.require(Action.INGEST)
-    return await _ingest("contact", connection_id, body.items, caller, session, request_sync)
+    return await _ingest("contact", connection, body.items, caller, session, request_sync)
 
 
 @router.post(
     "/invoices",
     response_model=IngestResponse,
+    responses=_RESPONSES,
     description=_DOC.format(what="sales invoices and bills"),
 )
 async def ingest_invoices(
-    connection_id: str,
+    connection: ConnectionInScope,
     body: InvoiceBatch,
     caller: CallerDep,
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
     caller.require(Action.INGEST)
-    return await _ingest("invoice", connection_id, body.items, caller, session, request_sync)
+    return await _ingest("invoice", connection, body.items, caller, session, request_sync)
 
 
 @router.post(
     "/bank-transactions",
     response_model=IngestResponse,
+    responses=_RESPONSES,
     description=_DOC.format(what="bank transactions"),
 )
 async def ingest_bank_transactions(
-    connection_id: str,
+    connection: ConnectionInScope,
     body: BankTransactionBatch,
     caller: CallerDep,
     session: SessionDep,
     request_sync: SyncRequestDep,
 ) -> Response:
     caller.require(Action.INGEST)
-    return await _ingest(
-        "bank_transaction", connection_id, body.items, caller, session, request_sync
-    )
+    return await _ingest("bank_transaction", connection, body.items, caller, session, request_sync)

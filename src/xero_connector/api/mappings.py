@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.mapping_schemas import MappingsIn, MappingsOut
 from xero_connector.api.problems import PROBLEM_JSON
-from xero_connector.api.scope import connection_in_scope
+from xero_connector.api.scope import NOT_FOUND, ConnectionInScope
 from xero_connector.api.xero_deps import request_source
 from xero_connector.auth.policy import Action
-from xero_connector.connections import get_connection
 from xero_connector.db.base import utcnow
 from xero_connector.mappings import service
 from xero_connector.mappings.validate import Entry
 
-# The connection of the path is checked against the caller's workspaces for every route.
 router = APIRouter(
     prefix="/v1/connections/{connection_id}",
     tags=["mappings"],
-    dependencies=[Depends(connection_in_scope)],
+    responses={404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}}},
 )
 
 
 @router.get("/mappings", response_model=MappingsOut)
-async def read_mappings(connection_id: str, caller: CallerDep, session: SessionDep) -> MappingsOut:
+async def read_mappings(
+    connection: ConnectionInScope, caller: CallerDep, session: SessionDep
+) -> MappingsOut:
     """The mappings with their state (``drifted`` and why), and the unmapped keys records wait
     on, each with a suggestion that is never applied until it is PUT."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     return MappingsOut.of(await service.read_mappings(session, connection))
 
 
@@ -44,7 +43,7 @@ async def read_mappings(connection_id: str, caller: CallerDep, session: SessionD
     },
 )
 async def replace_mappings(
-    connection_id: str,
+    connection: ConnectionInScope,
     body: MappingsIn,
     caller: CallerDep,
     session: SessionDep,
@@ -52,7 +51,6 @@ async def replace_mappings(
 ) -> MappingsOut:
     """Replace the whole set when every entry is valid against the last settings pull."""
     caller.require(Action.MAP)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     entries = [Entry(item.kind, item.source_key, item.target) for item in body.items]
     view = await service.replace_mappings(
         session,

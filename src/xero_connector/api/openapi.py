@@ -1,10 +1,9 @@
 """The generated OpenAPI document, adjusted to say what the API really answers on errors.
 
 FastAPI documents 422 with its own ``HTTPValidationError`` shape; ours is problem+json (a route's
-own 422 description is kept). Every authenticated operation also documents 401 and 403,
-every ``/v1`` operation 503 (the database or the Xero configuration unavailable), every
-authenticated POST the ``Idempotency-Key`` header, and the ingestion item schemas are added to
-the components.
+own 422 description is kept). Every authenticated operation also documents 401 and 403, every
+authenticated POST the ``Idempotency-Key`` header, and every ``/v1`` operation 503 (the database
+or the Xero configuration unavailable). The ingestion item schemas are added to the components.
 """
 
 from __future__ import annotations
@@ -27,6 +26,8 @@ _DESCRIPTIONS = {
     "503": "Service unavailable: the database is down, or Xero or the keyring is not configured",
 }
 _FASTAPIS_422 = "Validation Error"
+
+
 _IDEMPOTENCY_KEY: dict[str, Any] = {
     "in": "header",
     "name": "Idempotency-Key",

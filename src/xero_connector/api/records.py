@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.ledger_deps import MappingsLoaderDep, SyncRequestDep
@@ -15,23 +15,27 @@ from xero_connector.api.ledger_schemas import (
     RecordPage,
     RecordStatus,
 )
-from xero_connector.api.scope import connection_in_scope
+from xero_connector.api.problems import PROBLEM_JSON
+from xero_connector.api.scope import NOT_FOUND, ConnectionInScope
 from xero_connector.auth.policy import Action
-from xero_connector.connections import get_connection
 from xero_connector.ledger import outbox
 from xero_connector.ledger.translate import Blocked, NotSent
 
-# The connection of the path is checked against the caller's workspaces for every route.
-router = APIRouter(
-    prefix="/v1/connections/{connection_id}/records",
-    tags=["records"],
-    dependencies=[Depends(connection_in_scope)],
+router = APIRouter(prefix="/v1/connections/{connection_id}/records", tags=["records"])
+
+_NOT_FOUND = "No such connection or record, or one of a workspace the caller may not see."
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": _NOT_FOUND, "content": {PROBLEM_JSON: {}}}
+}
+
+
+@router.get(
+    "",
+    response_model=RecordPage,
+    responses={404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}}},
 )
-
-
-@router.get("", response_model=RecordPage)
 async def list_records(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     kind: RecordKind | None = None,
@@ -42,7 +46,6 @@ async def list_records(
 ) -> RecordPage:
     """The connection's records in ingestion order, filtered by kind, status or external id."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     page = await outbox.list_records(
         session,
         connection_id=connection.id,
@@ -55,20 +58,19 @@ async def list_records(
     return RecordPage(items=[RecordOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{record_id}", response_model=RecordOut)
+@router.get("/{record_id}", response_model=RecordOut, responses=_RESPONSES)
 async def read_record(
-    connection_id: str, record_id: str, caller: CallerDep, session: SessionDep
+    connection: ConnectionInScope, record_id: str, caller: CallerDep, session: SessionDep
 ) -> RecordOut:
     """One record with its Xero id, attempts and latest errors."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     record = await outbox.get_record(session, connection_id=connection.id, record_id=record_id)
     return RecordOut.of(record)
 
 
-@router.get("/{record_id}/preview", response_model=PreviewOut)
+@router.get("/{record_id}/preview", response_model=PreviewOut, responses=_RESPONSES)
 async def preview_record(
-    connection_id: str,
+    connection: ConnectionInScope,
     record_id: str,
     caller: CallerDep,
     session: SessionDep,
@@ -76,7 +78,6 @@ async def preview_record(
 ) -> PreviewOut:
     """The exact Xero element the record would be sent as now, or why it is not sent."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     record = await outbox.get_record(session, connection_id=connection.id, record_id=record_id)
     result = await outbox.preview(session, record, load_mappings)
     base = {"record_id": record.id, "version": record.version}
@@ -95,9 +96,14 @@ async def preview_record(
     )
 
 
-@router.post("/{record_id}/retry", response_model=RecordOut)
+@router.post(
+    "/{record_id}/retry",
+    response_model=RecordOut,
+    responses=_RESPONSES
+    | {409: {"description": "The record is not failed", "content": {PROBLEM_JSON: {}}}},
+)
 async def retry_record(
-    connection_id: str,
+    connection: ConnectionInScope,
     record_id: str,
     caller: CallerDep,
     session: SessionDep,
@@ -106,6 +112,5 @@ async def retry_record(
     """Send a failed record again as it is (after a fix in Xero): it is pending again and a
     sync is requested. 409 unless the record is failed. Any role that may start a sync."""
     caller.require(Action.SYNC)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     record = await outbox.get_record(session, connection_id=connection.id, record_id=record_id)
     return RecordOut.of(await outbox.retry(session, record, request_sync))

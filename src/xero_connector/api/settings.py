@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.mapping_schemas import (
@@ -20,23 +20,22 @@ from xero_connector.api.mapping_schemas import (
     TrackingCategoryOut,
     TrackingStatus,
 )
-from xero_connector.api.scope import connection_in_scope
+from xero_connector.api.problems import PROBLEM_JSON
+from xero_connector.api.scope import NOT_FOUND, ConnectionInScope
 from xero_connector.auth.policy import Action
-from xero_connector.connections import get_connection
 from xero_connector.db.base import utcnow
 from xero_connector.mappings import reads, service
 
-# The connection of the path is checked against the caller's workspaces for every route.
 router = APIRouter(
     prefix="/v1/connections/{connection_id}",
     tags=["settings"],
-    dependencies=[Depends(connection_in_scope)],
+    responses={404: {"description": NOT_FOUND, "content": {PROBLEM_JSON: {}}}},
 )
 
 
 @router.get("/accounts", response_model=AccountList)
 async def list_accounts(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     status: AccountStatus | None = None,
@@ -47,7 +46,6 @@ async def list_accounts(
     """The chart of accounts as last pulled. ``usable_for=sales|purchases``: what a line may
     post to (ACTIVE, not BANK, not a system account); ``bank``: ACTIVE BANK accounts."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     wanted = reads.AccountFilter(status, account_type, account_class, usable_for)
     rows = await reads.list_accounts(session, connection, wanted)
     return AccountList(
@@ -57,7 +55,7 @@ async def list_accounts(
 
 @router.get("/tax-rates", response_model=TaxRateList)
 async def list_tax_rates(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     status: TaxRateStatus | None = None,
@@ -69,7 +67,6 @@ async def list_tax_rates(
 ) -> TaxRateList:
     """The tax rates as last pulled, with the account classes each can apply to."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     rows = await reads.list_tax_rates(
         session, connection, status=status, can_apply_to=can_apply_to, account=account
     )
@@ -80,14 +77,13 @@ async def list_tax_rates(
 
 @router.get("/tracking-categories", response_model=TrackingCategoryList)
 async def list_tracking_categories(
-    connection_id: str,
+    connection: ConnectionInScope,
     caller: CallerDep,
     session: SessionDep,
     status: TrackingStatus | None = None,
 ) -> TrackingCategoryList:
     """The tracking categories (archived ones included) with all their options."""
     caller.require(Action.READ)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     found = await reads.list_tracking(session, connection, status=status)
     return TrackingCategoryList(
         items=[TrackingCategoryOut.of(c) for c in found], pulled_at=reads.pulled_at(connection)
@@ -96,13 +92,12 @@ async def list_tracking_categories(
 
 @router.post("/settings/pull", status_code=202, response_model=SettingsPullOut)
 async def pull_settings(
-    connection_id: str, caller: CallerDep, session: SessionDep
+    connection: ConnectionInScope, caller: CallerDep, session: SessionDep
 ) -> SettingsPullOut:
     """Pull the settings from Xero again now; ``settings_pulled_at`` moves when it finishes.
 
     409 unless the connection is active.
     """
     caller.require(Action.SYNC)
-    connection = await get_connection(session, connection_id, visible=caller.can_see)
     requested = await service.request_pull(session, connection, now=utcnow())
     return SettingsPullOut(requested_at=requested)

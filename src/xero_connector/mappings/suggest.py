@@ -5,7 +5,8 @@ hints; the best one at or above ``MIN_SCORE`` is suggested (ties: the lower code
 
 - equal code or tax type (``200``, ``OUTPUT``), or equal name after normalising case and
   punctuation: 1.0;
-- a name holding every word of the key: 0.85; sharing some words: 0.4 + 0.4 x the share;
+- a name holding every word of the key: 0.85; sharing some words: 0.3 + 0.5 x the share
+  (shared words over all words of both);
 - a word hinting at a class (``sales``/``income`` REVENUE, ``costs``/``fees`` EXPENSE) adds 0.05
   to accounts of that class;
 - ``standard`` or ``default`` as a tax key: the organisation's default sales tax type (0.8),
@@ -62,7 +63,7 @@ def name_score(key: str, name: str) -> tuple[float, str] | None:
     if key_stems <= name_stems:
         return 0.85, f"name {name!r} holds every word of {key!r}"
     share = len(shared) / len(key_stems | name_stems)
-    return 0.4 + 0.4 * share, f"name {name!r} shares {', '.join(sorted(shared))!r} with {key!r}"
+    return 0.3 + 0.5 * share, f"name {name!r} shares {', '.join(sorted(shared))!r} with {key!r}"
 
 
 def _best(candidates: Iterable[tuple[float, str, dict[str, str], str]]) -> Suggestion | None:

@@ -47,7 +47,7 @@ def _shape(kind: str, target: Mapping[str, Any]) -> dict[str, str]:
     keys = set(target)
     if keys not in allowed or not all(isinstance(target[k], str) and target[k] for k in keys):
         forms = " or ".join("{" + ", ".join(sorted(f)) + "}" for f in allowed)
-        raise TargetError(f"a {kind} target is {forms} with non-empty strings")
+        raise TargetError(f"{kind} targets are {forms} with non-empty strings")
     return {key: str(target[key]) for key in keys}
 
 
@@ -69,7 +69,7 @@ def find_target(kind: str, target: Mapping[str, Any], catalog: Catalog) -> Targe
         account = _account(kind, fields, catalog)
         return _account_target(kind, account)
     if kind == "tax":
-        rate = catalog.tax_rates.get(fields["tax_type"])
+        rate = catalog.tax_rates.get(fields["tax_type"].upper())  # Xero's are upper case
         if rate is None:
             raise TargetError(f"no tax rate {fields['tax_type']} in the last settings pull")
         if problem := rules.tax_rate_problem(rate):

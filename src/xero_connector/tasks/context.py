@@ -47,12 +47,12 @@ class TaskResources:
     settings_max_age: timedelta = timedelta(hours=1)
     # The settings cron pulls changes of connections last pulled longer ago than this.
     settings_pull_interval: timedelta = timedelta(hours=6)
+    # Spaces the retries of owed disconnect work (connections.disconnect).
+    owed_backoff: Backoff = OWED_BACKOFF
     # The sync engine (None where no Xero API client is configured).
     sync: SyncEngine | None = None
     # A connection with blocked records gets a scheduled run when its last run is older.
     sync_blocked_recheck: timedelta = timedelta(seconds=900)
-    # Spaces the retries of owed disconnect work (connections.disconnect).
-    owed_backoff: Backoff = OWED_BACKOFF
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:

@@ -40,7 +40,7 @@ async def pull_settings(ctx: dict[str, Any], connection_id: str, mode: str = "fu
     except XeroDisconnected:
         return "disconnected"
     except XeroAuthFailed:
-        log.warning("settings_pull_token_refused", connection_id=connection_id)
+        log.warning("settings_pull_refused", connection_id=connection_id)
         return "access_token_refused"
     if result is None:
         return "not active"

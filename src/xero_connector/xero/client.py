@@ -47,9 +47,19 @@ from xero_connector.xero.batch import (
     parse_outcomes,
 )
 from xero_connector.xero.errors import XeroRateLimited, XeroUnavailable, XeroUncertain
-from xero_connector.xero.limiter import Feedback, Limiter
+from xero_connector.xero.limiter import Feedback, Limiter, LimiterWouldWait
 from xero_connector.xero.tenant_status import TenantStatus
 from xero_connector.xero.values import format_modified_since
+
+__all__ = [
+    "AccessTokens",
+    "ElementOutcome",
+    "LimiterWouldWait",
+    "TenantClient",
+    "TenantRef",
+    "XeroApiClient",
+    "XeroRead",
+]
 
 ACCOUNTING_PATH = "/api.xro/2.0"
 DEFAULT_PAGE_SIZE = 100

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xero_connector.db.base import utcnow
-from xero_connector.db.repos import tenant_limits
+from xero_connector.db.repos import connections
 from xero_connector.logs import get_logger
 from xero_connector.tokens.disconnects import mark_disconnected_in_xero
 
@@ -28,7 +28,7 @@ class TenantStatus:
     async def disconnected(self, connection_id: str) -> list[str]:
         """Mark the connection, and the live ones sharing its Xero connection, disconnected."""
         async with self._sessions() as session:
-            ids = await tenant_limits.live_connections_sharing(session, connection_id)
+            ids = await connections.live_connections_sharing(session, connection_id)
             changed = [cid for cid in ids if await mark_disconnected_in_xero(session, cid)]
             await session.commit()
         log.info("xero_tenant_disconnected", connections=len(changed))
@@ -37,7 +37,7 @@ class TenantStatus:
     async def parked(self, tenant_id: str, until: datetime) -> None:
         """Show ``rate_limited_until`` on every connection to the tenant."""
         async with self._sessions() as session:
-            await tenant_limits.park_tenant(session, tenant_id, until)
+            await connections.park_tenant(session, tenant_id, until)
             await session.commit()
         self._parked.add(tenant_id)
         log.warning("xero_tenant_parked", tenant_id=tenant_id, until=until.isoformat())
@@ -48,5 +48,5 @@ class TenantStatus:
             return
         self._parked.discard(tenant_id)
         async with self._sessions() as session:
-            await tenant_limits.unpark_tenant(session, tenant_id, utcnow())
+            await connections.unpark_tenant(session, tenant_id, utcnow())
             await session.commit()

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from tests.xero.limiter.conftest import MakeBackend
+from xero_connector.errors import TransientError
 from xero_connector.xero.limiter import Feedback, Limiter, LimiterWouldWait
 from xero_connector.xero.limiter.backend import LimiterBackend, Verdict
 
@@ -29,8 +30,14 @@ class HeldStep:
         await self.go.wait()
         return await self.inner.try_acquire(tenant, lease_id)
 
-    async def release(self, tenant: str | None, lease_id: str, feedback: Feedback | None) -> None:
-        await self.inner.release(tenant, lease_id, feedback)
+    async def release(
+        self,
+        tenant: str | None,
+        lease_id: str,
+        feedback: Feedback | None,
+        admitted_at: float | None = None,
+    ) -> None:
+        await self.inner.release(tenant, lease_id, feedback, admitted_at)
 
     async def renew(self, tenant: str | None, lease_id: str) -> bool:
         return await self.inner.renew(tenant, lease_id)
@@ -90,6 +97,9 @@ async def test_max_wait_raises_instead_of_sleeping(make_backend: MakeBackend) ->
         await limiter.acquire(T, max_wait=0.1)
     assert time.monotonic() - started < 0.1
     assert raised.value.seconds > 0.5
+    # Transient with the wait as retry_after: a job letting it through is deferred, not failed.
+    assert isinstance(raised.value, TransientError)
+    assert raised.value.retry_after == raised.value.seconds
     assert await limiter.wait_estimate(T) > 0.5
 
 

@@ -116,6 +116,9 @@ async def upsert_many(
 # The same rules as _upsert_portable in one statement over arrays (8 parameters whatever the batch
 # size, JSON sent as the text we already serialised). Items whose content is unchanged never reach
 # the INSERT: ON CONFLICT would lock (and so write) their rows even when its WHERE refuses them.
+# The stored rows are found by one unique-index probe per item (LATERAL; its LIMIT keeps the
+# planner from flattening it into a join), a plan that does not depend on the table's statistics:
+# a join or ANY() was planned as a scan of all the connection's rows until ANALYZE caught up.
 _HELD = "records.status IN ('sending', 'uncertain')"
 _UPSERT_ARRAYS = text(
     f"""
@@ -127,8 +130,12 @@ _UPSERT_ARRAYS = text(
     ),
     stored AS (
         SELECT r.id, r.external_id, r.version, r.payload_hash
-        FROM records r JOIN input ON r.external_id = input.external_id
-        WHERE r.connection_id = :connection_id AND r.kind = :kind
+        FROM input CROSS JOIN LATERAL (
+            SELECT id, external_id, version, payload_hash FROM records
+            WHERE connection_id = :connection_id AND kind = :kind
+              AND external_id = input.external_id
+            LIMIT 1
+        ) AS r
     ),
     written AS (
         INSERT INTO records (id, connection_id, kind, external_id, payload, payload_hash,

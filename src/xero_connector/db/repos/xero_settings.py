@@ -68,6 +68,33 @@ def _vanish(row: Any, now: datetime) -> bool:
     return True
 
 
+class _Upsert:
+    """The cached rows of one table and connection, keyed by Xero's id; ``put`` writes one row
+    only when its content differs, ``vanish_rest`` marks what was not put as gone."""
+
+    def __init__(self, session: AsyncSession, model: Any, key: str, rows: Sequence[Any]) -> None:
+        self.session, self.model, self.key = session, model, key
+        self.cached = {getattr(row, key): row for row in rows}
+        self.changed = 0
+
+    @classmethod
+    async def load(cls, session: AsyncSession, model: Any, key: str, connection_id: str) -> _Upsert:
+        query = select(model).where(model.connection_id == connection_id)
+        return cls(session, model, key, (await session.scalars(query)).all())
+
+    def put(self, connection_id: str, key: str, values: dict[str, Any]) -> None:
+        values = {**values, "vanished_at": None}
+        row = self.cached.pop(key, None)
+        if row is None:
+            self.session.add(self.model(connection_id=connection_id, **{self.key: key}, **values))
+            self.changed += 1
+        elif _assign(row, values):
+            self.changed += 1
+
+    def vanish_rest(self, now: datetime) -> None:
+        self.changed += sum(_vanish(row, now) for row in self.cached.values())
+
+
 async def apply_accounts(
     session: AsyncSession,
     connection_id: str,
@@ -76,59 +103,47 @@ async def apply_accounts(
     now: datetime,
     complete: bool,
 ) -> int:
-    query = select(XeroAccount).where(XeroAccount.connection_id == connection_id)
-    cached = {row.account_id: row for row in (await session.scalars(query)).all()}
-    changed = 0
+    rows = await _Upsert.load(session, XeroAccount, "account_id", connection_id)
     for account in accounts:
-        values = {
-            "code": account.code,
-            "name": account.name,
-            "type": account.type,
-            "account_class": account.account_class,
-            "status": account.status,
-            "tax_type": account.tax_type,
-            "enable_payments": account.enable_payments,
-            "system_account": account.system_account,
-            "xero_updated_at": account.xero_updated_at,
-            "vanished_at": None,
-        }
-        row = cached.pop(account.account_id, None)
-        if row is None:
-            session.add(
-                XeroAccount(connection_id=connection_id, account_id=account.account_id, **values)
-            )
-            changed += 1
-        elif _assign(row, values):
-            changed += 1
+        rows.put(
+            connection_id,
+            account.account_id,
+            {
+                "code": account.code,
+                "name": account.name,
+                "type": account.type,
+                "account_class": account.account_class,
+                "status": account.status,
+                "tax_type": account.tax_type,
+                "enable_payments": account.enable_payments,
+                "system_account": account.system_account,
+                "xero_updated_at": account.xero_updated_at,
+            },
+        )
     if complete:
-        changed += sum(_vanish(row, now) for row in cached.values())
+        rows.vanish_rest(now)
     await session.flush()
-    return changed
+    return rows.changed
 
 
 async def apply_tax_rates(
     session: AsyncSession, connection_id: str, rates: Sequence[TaxRateData], *, now: datetime
 ) -> int:
-    query = select(XeroTaxRate).where(XeroTaxRate.connection_id == connection_id)
-    cached = {row.tax_type: row for row in (await session.scalars(query)).all()}
-    changed = 0
+    rows = await _Upsert.load(session, XeroTaxRate, "tax_type", connection_id)
     for rate in rates:
-        values = {
-            "name": rate.name,
-            "status": rate.status,
-            "effective_rate": rate.effective_rate,
-            "can_apply_to": list(rate.can_apply_to),
-            "vanished_at": None,
-        }
-        row = cached.pop(rate.tax_type, None)
-        if row is None:
-            session.add(XeroTaxRate(connection_id=connection_id, tax_type=rate.tax_type, **values))
-            changed += 1
-        elif _assign(row, values):
-            changed += 1
-    changed += sum(_vanish(row, now) for row in cached.values())
+        rows.put(
+            connection_id,
+            rate.tax_type,
+            {
+                "name": rate.name,
+                "status": rate.status,
+                "effective_rate": rate.effective_rate,
+                "can_apply_to": list(rate.can_apply_to),
+            },
+        )
+    rows.vanish_rest(now)
     await session.flush()
-    return changed
+    return rows.changed
 
 
 async def apply_tracking(
@@ -139,53 +154,23 @@ async def apply_tracking(
     now: datetime,
 ) -> int:
     """Categories and their options; the answer must include archived ones (includeArchived)."""
-    category_query = select(XeroTrackingCategory).where(
-        XeroTrackingCategory.connection_id == connection_id
+    category_rows = await _Upsert.load(
+        session, XeroTrackingCategory, "tracking_category_id", connection_id
     )
-    option_query = select(XeroTrackingOption).where(
-        XeroTrackingOption.connection_id == connection_id
+    option_rows = await _Upsert.load(
+        session, XeroTrackingOption, "tracking_option_id", connection_id
     )
-    cached = {c.tracking_category_id: c for c in (await session.scalars(category_query)).all()}
-    cached_options = {o.tracking_option_id: o for o in (await session.scalars(option_query)).all()}
-    changed = 0
     for category in categories:
-        values: dict[str, Any] = {
-            "name": category.name,
-            "status": category.status,
-            "vanished_at": None,
-        }
-        row = cached.pop(category.category_id, None)
-        if row is None:
-            session.add(
-                XeroTrackingCategory(
-                    connection_id=connection_id,
-                    tracking_category_id=category.category_id,
-                    **values,
-                )
-            )
-            changed += 1
-        elif _assign(row, values):
-            changed += 1
+        values = {"name": category.name, "status": category.status}
+        category_rows.put(connection_id, category.category_id, values)
         for option in category.options:
             option_values = {
                 "tracking_category_id": category.category_id,
                 "name": option.name,
                 "status": option.status,
-                "vanished_at": None,
             }
-            option_row = cached_options.pop(option.option_id, None)
-            if option_row is None:
-                session.add(
-                    XeroTrackingOption(
-                        connection_id=connection_id,
-                        tracking_option_id=option.option_id,
-                        **option_values,
-                    )
-                )
-                changed += 1
-            elif _assign(option_row, option_values):
-                changed += 1
-    changed += sum(_vanish(row, now) for row in cached.values())
-    changed += sum(_vanish(row, now) for row in cached_options.values())
+            option_rows.put(connection_id, option.option_id, option_values)
+    category_rows.vanish_rest(now)
+    option_rows.vanish_rest(now)
     await session.flush()
-    return changed
+    return category_rows.changed + option_rows.changed

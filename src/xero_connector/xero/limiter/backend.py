@@ -17,7 +17,10 @@ The rules (all times on the backend's one clock; ``W`` = the minute window plus 
   last served; it is admitted only when the free app slots outnumber the waiting tenants served
   before it, so tenants take turns, whatever their backlog;
 - ``release`` records the completion, learns from Xero's remaining counts (when Xero says fewer
-  remain than we count, phantom entries make up the difference), and applies a 429's pause;
+  remain than we counted when the call was admitted, phantom entries make up the difference:
+  Xero computed its count when the call arrived, so comparing with our count at release would
+  mistake the entries that aged out meanwhile for calls we never made), and applies a 429's
+  pause. Entries stay stored ``window_lag`` seconds past their window for that comparison;
 - ``renew`` pushes a live lease's expiry forward (long calls), so only a dead process's lease
   ever expires.
 """
@@ -44,17 +47,16 @@ REASONS: tuple[Reason, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """``wait`` seconds until asking again makes sense (0 when admitted), and why."""
+    """``wait`` seconds until asking again makes sense (0 when admitted), and why; ``at``: the
+    backend's clock when it admitted the call (``release`` compares Xero's counts with then)."""
 
     wait: float
     reason: Reason
+    at: float | None = None
 
     @property
     def admitted(self) -> bool:
         return self.reason == "admitted"
-
-
-ADMITTED = Verdict(0.0, "admitted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,15 @@ class LimiterBackend(Protocol):
         app-wide share when that is what blocks)."""
         ...
 
-    async def release(self, tenant: str | None, lease_id: str, feedback: Feedback | None) -> None:
-        """The call is over: record its end, learn from ``feedback``, apply a 429's pause."""
+    async def release(
+        self,
+        tenant: str | None,
+        lease_id: str,
+        feedback: Feedback | None,
+        admitted_at: float | None = None,
+    ) -> None:
+        """The call is over: record its end, learn from ``feedback`` (against what the windows
+        held at ``admitted_at``), apply a 429's pause."""
         ...
 
     async def renew(self, tenant: str | None, lease_id: str) -> bool:

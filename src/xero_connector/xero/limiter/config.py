@@ -54,6 +54,11 @@ class LimitConfig:
         return 3 * self.max_sleep + 1.0
 
     @property
+    def window_lag(self) -> float:
+        """How long window entries are kept past their window (a call's longest flight)."""
+        return self.lease_seconds
+
+    @property
     def key_ttl(self) -> float:
         """How long idle state is kept (the day buckets decide)."""
         return self.day_window + self.day_bucket + self.lease_seconds

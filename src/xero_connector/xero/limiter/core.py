@@ -17,17 +17,24 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from xero_connector import metrics
+from xero_connector.errors import TransientError
 from xero_connector.xero.limiter.backend import LimiterBackend, Verdict
 from xero_connector.xero.limiter.config import Feedback, LimitConfig
 
 _TENANTLESS = ""
 
 
-class LimiterWouldWait(Exception):
-    """The call would wait longer than the caller's ``max_wait``; ``seconds`` is the estimate."""
+class LimiterWouldWait(TransientError):
+    """The call would wait longer than the caller's ``max_wait``; ``seconds`` is the estimate.
+
+    Transient, with ``retry_after`` = ``seconds``: a job that lets it through is deferred by the
+    job seam instead of sleeping in a worker slot.
+    """
+
+    code, title = "xero_rate_limited", "Waiting for Xero's rate limit"
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"the rate limiter would wait {seconds:.1f} s")
+        super().__init__(f"the rate limiter would wait {seconds:.1f} s", retry_after=seconds)
         self.seconds = seconds
 
 
@@ -38,6 +45,7 @@ class Lease:
     tenant: str | None
     id: str
     waited: float
+    admitted_at: float | None = None  # the backend's clock
     feedback: Feedback | None = None
     _released: bool = field(default=False, repr=False)
 
@@ -64,7 +72,7 @@ class Limiter:
                 waited = time.monotonic() - started
                 if verdict.admitted:
                     metrics.limiter_waited(waited)
-                    return Lease(tenant, lease_id, waited)
+                    return Lease(tenant, lease_id, waited, verdict.at)
                 if max_wait is not None and waited + verdict.wait > max_wait:
                     raise LimiterWouldWait(waited + verdict.wait)
                 await self._sleep(key, verdict)
@@ -74,7 +82,7 @@ class Limiter:
         if lease._released:
             return
         lease._released = True
-        await self.backend.release(lease.tenant, lease.id, lease.feedback)
+        await self.backend.release(lease.tenant, lease.id, lease.feedback, lease.admitted_at)
         freed = self._freed.pop(lease.tenant or _TENANTLESS, None)
         if freed is not None:
             freed.set()
@@ -114,7 +122,7 @@ class Limiter:
     def _give_back(self, tenant: str | None, lease_id: str, done: asyncio.Future[Verdict]) -> None:
         if done.cancelled() or done.exception() is not None or not done.result().admitted:
             return
-        task = asyncio.ensure_future(self.release(Lease(tenant, lease_id, 0.0)))
+        task = asyncio.ensure_future(self.release(Lease(tenant, lease_id, 0.0, done.result().at)))
         self._giving_back.add(task)
         task.add_done_callback(self._giving_back.discard)
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xero_connector.xero.limiter.backend import ADMITTED, Verdict
+from xero_connector.xero.limiter.backend import Verdict
 from xero_connector.xero.limiter.config import Feedback, LimitConfig
 
 
@@ -31,9 +31,14 @@ class _App:
     seen: dict[str, float] = field(default_factory=dict)  # waiting tenant -> last asked
 
 
-def _kth_end(window: dict[str, float], k: int, now: float) -> float:
-    """The ``k``-th smallest entry end (0-based, clamped), an in-flight end counting as now."""
-    ends = sorted(window.values())
+def _live(window: dict[str, float], since: float) -> int:
+    """Entries ending after ``since`` (older ones are kept a while for ``release``)."""
+    return sum(1 for end in window.values() if end > since)
+
+
+def _kth_end(window: dict[str, float], k: int, now: float, since: float) -> float:
+    """The ``k``-th smallest live entry end (0-based, clamped), an in-flight end counting as now."""
+    ends = sorted(end for end in window.values() if end > since)
     if not ends:
         return now
     return min(ends[min(max(k, 0), len(ends) - 1)], now)
@@ -57,9 +62,16 @@ class MemoryBackend:
     async def peek(self, tenant: str | None) -> Verdict:
         return self._check(tenant, None, admit=False)
 
-    async def release(self, tenant: str | None, lease_id: str, feedback: Feedback | None) -> None:
+    async def release(
+        self,
+        tenant: str | None,
+        lease_id: str,
+        feedback: Feedback | None,
+        admitted_at: float | None = None,
+    ) -> None:
         now = self._clock()
         cfg = self.config
+        since = (admitted_at if admitted_at is not None else now) - cfg.minute_window
         app = self._prune_app(now)
         if lease_id in app.window:
             app.window[lease_id] = now
@@ -71,7 +83,7 @@ class MemoryBackend:
         if feedback is None:
             return
         if state is not None and feedback.minute_remaining is not None:
-            missing = cfg.tenant_minute - len(state.window) - feedback.minute_remaining
+            missing = cfg.tenant_minute - _live(state.window, since) - feedback.minute_remaining
             self._add_phantoms(state.window, min(missing, cfg.tenant_minute), now)
         if state is not None and feedback.day_remaining is not None:
             missing = cfg.tenant_day - sum(state.day.values()) - feedback.day_remaining
@@ -79,7 +91,7 @@ class MemoryBackend:
                 bucket = self._bucket(now)
                 state.day[bucket] = state.day.get(bucket, 0) + min(missing, cfg.tenant_day)
         if feedback.app_remaining is not None:
-            missing = cfg.app_minute - len(app.window) - feedback.app_remaining
+            missing = cfg.app_minute - _live(app.window, since) - feedback.app_remaining
             self._add_phantoms(app.window, min(missing, cfg.app_minute), now)
         if feedback.problem is not None:
             until = now + (feedback.retry_after or 0.0)
@@ -115,6 +127,7 @@ class MemoryBackend:
         now = self._clock()
         cfg = self.config
         window = cfg.minute_window
+        since = now - window
         app = self._prune_app(now)
         state = self._prune_tenant(tenant, now) if tenant is not None else None
         if state is not None:
@@ -123,18 +136,19 @@ class MemoryBackend:
             if len(state.inflight) >= cfg.tenant_concurrency:
                 soonest = min(state.inflight.values())
                 return Verdict(min(soonest - now, cfg.poll_seconds), "concurrency")
-            if len(state.window) >= cfg.tenant_minute:
-                end = _kth_end(state.window, len(state.window) - cfg.tenant_minute, now)
+            count = _live(state.window, since)
+            if count >= cfg.tenant_minute:
+                end = _kth_end(state.window, count - cfg.tenant_minute, now, since)
                 return Verdict(end + window - now, "minute")
             if sum(state.day.values()) >= cfg.tenant_day:
                 oldest = min(index for index, count in state.day.items() if count > 0)
                 return Verdict((oldest + 97) * cfg.day_bucket - now, "day")
         if app.paused_until > now:
             return Verdict(app.paused_until - now, "app_paused")
-        free = cfg.app_minute - len(app.window)
+        free = cfg.app_minute - _live(app.window, since)
         if tenant is None:
             if free <= 0:
-                return Verdict(_kth_end(app.window, -free, now) + window - now, "app")
+                return Verdict(_kth_end(app.window, -free, now, since) + window - now, "app")
         else:
             mine = app.served.get(tenant, 0.0)
             ahead = sum(
@@ -144,10 +158,10 @@ class MemoryBackend:
                 if admit:
                     app.queue[tenant] = mine
                     app.seen[tenant] = now
-                wait = _kth_end(app.window, ahead - free, now) + window - now
+                wait = _kth_end(app.window, ahead - free, now, since) + window - now
                 return Verdict(wait, "app" if free <= 0 else "fair")
         if not admit or lease_id is None:
-            return ADMITTED
+            return Verdict(0.0, "admitted", now)
         expiry = now + cfg.lease_seconds
         app.window[lease_id] = expiry
         if state is not None and tenant is not None:
@@ -158,7 +172,7 @@ class MemoryBackend:
             app.served[tenant] = now
             app.queue.pop(tenant, None)
             app.seen.pop(tenant, None)
-        return ADMITTED
+        return Verdict(0.0, "admitted", now)
 
     def _bucket(self, now: float) -> int:
         return math.floor(now / self.config.day_bucket)
@@ -166,7 +180,8 @@ class MemoryBackend:
     def _prune_app(self, now: float) -> _App:
         app = self._app
         horizon = now - self.config.minute_window
-        for entry in [e for e, end in app.window.items() if end <= horizon]:
+        kept = horizon - self.config.window_lag
+        for entry in [e for e, end in app.window.items() if end <= kept]:
             del app.window[entry]
         for tenant in [t for t, served in app.served.items() if served <= horizon]:
             del app.served[tenant]
@@ -180,8 +195,8 @@ class MemoryBackend:
         state = self._tenants.setdefault(tenant, _Tenant())
         for lease in [lease for lease, expiry in state.inflight.items() if expiry <= now]:
             del state.inflight[lease]
-        horizon = now - self.config.minute_window
-        for entry in [e for e, end in state.window.items() if end <= horizon]:
+        kept = now - self.config.minute_window - self.config.window_lag
+        for entry in [e for e, end in state.window.items() if end <= kept]:
             del state.window[entry]
         oldest_kept = self._bucket(now) - 96
         for index in [i for i in state.day if i < oldest_kept]:

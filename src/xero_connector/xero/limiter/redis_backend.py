@@ -67,6 +67,7 @@ class RedisBackend:
             repr(cfg.minute_window),
             repr(cfg.day_bucket),
             str(int(cfg.key_ttl * 1000)),
+            repr(cfg.window_lag),
         ]
 
     async def _run(self, script: Any, tenant: str | None, args: list[Any]) -> Any:
@@ -86,11 +87,11 @@ class RedisBackend:
             repr(cfg.waiter_stale),
             "1" if admit else "0",
         ]
-        admitted, wait, reason = await self._run(self._acquire, tenant, args)
+        admitted, wait, reason, *at = await self._run(self._acquire, tenant, args)
         name = _text(reason)
         found: Reason = next((r for r in REASONS if r == name), "admitted")
         if int(admitted):
-            return Verdict(0.0, "admitted")
+            return Verdict(0.0, "admitted", float(_text(at[0])))
         return Verdict(max(float(_text(wait)), 0.0), found)
 
     async def try_acquire(self, tenant: str | None, lease_id: str) -> Verdict:
@@ -99,7 +100,13 @@ class RedisBackend:
     async def peek(self, tenant: str | None) -> Verdict:
         return await self._verdict(tenant, "peek", admit=False)
 
-    async def release(self, tenant: str | None, lease_id: str, feedback: Feedback | None) -> None:
+    async def release(
+        self,
+        tenant: str | None,
+        lease_id: str,
+        feedback: Feedback | None,
+        admitted_at: float | None = None,
+    ) -> None:
         cfg = self.config
         fb = feedback or Feedback()
         args = [
@@ -112,6 +119,7 @@ class RedisBackend:
             _opt(fb.app_remaining),
             fb.problem or "",
             _opt(fb.retry_after),
+            _opt(admitted_at),
         ]
         await self._run(self._release, tenant, args)
 

@@ -20,14 +20,23 @@ local lease = ARGV[3]
 local W = tonumber(ARGV[4])
 local bucket_len = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
+local lag = tonumber(ARGV[7])
 local bucket = math.floor(now / bucket_len)
 
+-- Window entries are kept ``lag`` seconds past their window, so that a release can count what
+-- the window held when its call was admitted; only entries ending after ``from`` count.
+local function live(key, from)
+  return redis.call('ZCOUNT', key, '(' .. from, '+inf')
+end
+
 local function kth_end(key, k)
-  local n = redis.call('ZCARD', key)
+  local n = live(key, now - W)
   if n == 0 then return now end
   if k <= 0 then k = 0 end
   if k > n - 1 then k = n - 1 end
-  local e = tonumber(redis.call('ZRANGE', key, k, k, 'WITHSCORES')[2])
+  local found = redis.call('ZRANGEBYSCORE', key, '(' .. (now - W), '+inf', 'WITHSCORES',
+    'LIMIT', k, 1)
+  local e = tonumber(found[2])
   if e > now then return now end
   return e
 end
@@ -48,13 +57,13 @@ local function day_total()
 end
 
 local function prune_app()
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - W)
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - W - lag)
   redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - W)
 end
 
 local function prune_tenant()
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - W)
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - W - lag)
 end
 
 local function keep(first, last)
@@ -66,13 +75,13 @@ local function phantoms(key, count)
 end
 """
 
-# ARGV 7.. : conc, minute, day, app_minute, lease_seconds, poll, stale, admit
+# ARGV 8.. : conc, minute, day, app_minute, lease_seconds, poll, stale, admit
 ACQUIRE = (
     _COMMON
     + """
-local conc, minute, day = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-local app_minute, lease_s = tonumber(ARGV[10]), tonumber(ARGV[11])
-local poll, stale, admit = tonumber(ARGV[12]), tonumber(ARGV[13]), ARGV[14] == '1'
+local conc, minute, day = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local app_minute, lease_s = tonumber(ARGV[11]), tonumber(ARGV[12])
+local poll, stale, admit = tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15] == '1'
 
 prune_app()
 local gone = redis.call('ZRANGEBYSCORE', KEYS[9], '-inf', now - stale)
@@ -89,7 +98,7 @@ if has_tenant then
     local soonest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
     return {0, tostring(math.min(soonest - now, poll)), 'concurrency'}
   end
-  local n = redis.call('ZCARD', KEYS[2])
+  local n = live(KEYS[2], now - W)
   if n >= minute then
     return {0, tostring(kth_end(KEYS[2], n - minute) + W - now), 'minute'}
   end
@@ -99,7 +108,7 @@ if has_tenant then
 end
 local app_pause = tonumber(redis.call('GET', KEYS[6]) or '0')
 if app_pause > now then return {0, tostring(app_pause - now), 'app_paused'} end
-local free = app_minute - redis.call('ZCARD', KEYS[5])
+local free = app_minute - live(KEYS[5], now - W)
 if not has_tenant then
   if free <= 0 then
     return {0, tostring(kth_end(KEYS[5], -free) + W - now), 'app'}
@@ -118,7 +127,7 @@ else
     return {0, tostring(kth_end(KEYS[5], ahead - free) + W - now), reason}
   end
 end
-if not admit then return {1, '0', 'admitted'} end
+if not admit then return {1, '0', 'admitted', tostring(now)} end
 local expiry = now + lease_s
 redis.call('ZADD', KEYS[5], expiry, lease)
 if has_tenant then
@@ -131,18 +140,21 @@ if has_tenant then
   keep(1, 3)
 end
 keep(5, 7)
-return {1, '0', 'admitted'}
+return {1, '0', 'admitted', tostring(now)}
 """
 )
 
-# ARGV 7.. : minute, day, app_minute, minute_rem, day_rem, app_rem ('' = unknown), problem,
-#            retry_after
+# ARGV 8.. : minute, day, app_minute, minute_rem, day_rem, app_rem ('' = unknown), problem,
+#            retry_after, admitted_at (the backend time the call was admitted; '' = now)
 RELEASE = (
     _COMMON
     + """
-local minute, day, app_minute = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-local minute_rem, day_rem, app_rem = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local problem, retry_after = ARGV[13], tonumber(ARGV[14])
+local minute, day, app_minute = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local minute_rem, day_rem, app_rem = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local problem, retry_after = ARGV[14], tonumber(ARGV[15])
+-- Xero's remaining counts were computed when the call arrived: compare them with what our
+-- windows held then (entries ending after admission - W), not with what they hold now.
+local from = (tonumber(ARGV[16]) or now) - W
 
 prune_app()
 redis.call('ZADD', KEYS[5], 'XX', now, lease)
@@ -151,7 +163,7 @@ if has_tenant then
   redis.call('ZREM', KEYS[1], lease)
   redis.call('ZADD', KEYS[2], 'XX', now, lease)
   if minute_rem then
-    local missing = minute - redis.call('ZCARD', KEYS[2]) - minute_rem
+    local missing = minute - live(KEYS[2], from) - minute_rem
     phantoms(KEYS[2], math.min(missing, minute))
   end
   if day_rem then
@@ -162,7 +174,7 @@ if has_tenant then
   keep(2, 3)
 end
 if app_rem then
-  local missing = app_minute - redis.call('ZCARD', KEYS[5]) - app_rem
+  local missing = app_minute - live(KEYS[5], from) - app_rem
   phantoms(KEYS[5], math.min(missing, app_minute))
 end
 if problem ~= '' then
@@ -180,11 +192,11 @@ return 1
 """
 )
 
-# ARGV 7: lease_seconds
+# ARGV 8: lease_seconds
 RENEW = (
     _COMMON
     + """
-local expiry = now + tonumber(ARGV[7])
+local expiry = now + tonumber(ARGV[8])
 prune_app()
 if not has_tenant then
   local current = redis.call('ZSCORE', KEYS[5], lease)
