@@ -33,8 +33,13 @@ def _at(text: str) -> datetime:
 
 
 async def _pulled_after(connector: Connector, connection_id: str, after: str | None) -> str:
-    """Wait for the connection's ``settings_pulled_at`` to move past ``after``."""
-    deadline = time.monotonic() + 30
+    """Wait for the connection's ``settings_pulled_at`` to move past ``after``.
+
+    The package's tests share one dev and the sandbox's three organisations, so earlier tests'
+    pulls and syncs may have spent a tenant's 60 calls of the minute: the limiter then holds this
+    pull until the window frees, up to a minute.
+    """
+    deadline = time.monotonic() + 90
     while True:
         pulled = (await _get(connector, f"/v1/connections/{connection_id}"))["settings_pulled_at"]
         if pulled is not None and (after is None or _at(pulled) > _at(after)):
