@@ -49,8 +49,9 @@ def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
 
 
-def consent_in_popup(page: Page, *, allow: bool, name: str) -> Page:
-    """Click Connect, and in the Xero window sign in as BOB, enter his MFA code, allow or cancel."""
+def consent_in_popup(page: Page, *, name: str) -> Page:
+    """Click Connect; in the Xero window sign in as BOB, enter his MFA code, tick every
+    organisation. The popup, at its Allow access / Cancel choice."""
     with page.expect_popup() as opened:
         page.get_by_role("button", name="Connect to Xero").click()
     popup = opened.value
@@ -67,7 +68,6 @@ def consent_in_popup(page: Page, *, allow: bool, name: str) -> Page:
     for checkbox in popup.locator("input[name=tenant]").all():
         checkbox.check()
     shot(popup, f"{name}-3-xero-organisations")
-    popup.get_by_role("button", name="Allow access" if allow else "Cancel").click()
     return popup
 
 
@@ -85,8 +85,9 @@ def test_connect_two_organisations_and_disconnect(page_url: str, tmp_path: Path)
         text, background = page.evaluate(COLOURS_OF, "#connect")
         assert contrast(text, background) >= 4.5, (text, background)
 
-        popup = consent_in_popup(page, allow=True, name="02-connect")
-        popup.wait_for_event("close")  # the callback page posts its message and closes
+        popup = consent_in_popup(page, name="02-connect")
+        with popup.expect_event("close"):  # the callback page posts its message and closes
+            popup.get_by_role("button", name="Allow access").click()
         expect(page.locator("#notice")).to_have_text("Connected 2 Xero organisations.")
         rows = page.locator("#connection-table tbody tr")
         expect(rows).to_have_count(2)
@@ -100,7 +101,8 @@ def test_connect_two_organisations_and_disconnect(page_url: str, tmp_path: Path)
             expect(danger).to_be_enabled()
         shot(page, "03-connected")
 
-        refused = consent_in_popup(page, allow=False, name="04-refuse")
+        refused = consent_in_popup(page, name="04-refuse")
+        refused.get_by_role("button", name="Cancel").click()
         expect(page.locator("#notice")).to_have_text(re.compile("Access was not granted in Xero"))
         expect(page.locator("#notice")).to_have_class("error")
         refused.close()

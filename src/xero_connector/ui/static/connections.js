@@ -40,7 +40,8 @@ export class Connections {
 
   async load() {
     const page = await call("GET", "/v1/connections?limit=200");
-    this.items = page.items;
+    const nameOf = (item) => item.tenant_name || item.tenant_id;
+    this.items = page.items.sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
     this.render();
     this.onChange(this.items);
   }
