@@ -22,7 +22,7 @@ class ProblemCORSMiddleware(CORSMiddleware):
             allow_origins=origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", "Idempotent-Replayed"],
             max_age=600,
         )
 

@@ -37,7 +37,14 @@ RIGHTS: dict[Role, frozenset[Action]] = {
     ),
 }
 
-SERVED_ACTIONS = (Action.CONNECT, Action.READ, Action.DISCONNECT)
+SERVED_ACTIONS = (
+    Action.CONNECT,
+    Action.READ,
+    Action.MAP,
+    Action.INGEST,
+    Action.SYNC,
+    Action.DISCONNECT,
+)
 """The actions some route performs today; add one here with its first route."""
 
 KEY_ROLES = (Role.SERVICE, Role.OPS)
