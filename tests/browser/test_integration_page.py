@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.browser.chromium import (
     shot,
     tab_order,
 )
+from tests.browser.records import Backend
 from tests.e2e.consent import BOB
 from tests.e2e.processes import command_env, free_port, started, wait_http
 
@@ -37,16 +39,25 @@ pytestmark = [
 ]
 
 
+@dataclass(frozen=True)
+class Dev:
+    page_url: str
+    backend: Backend
+
+
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address ``dev`` prints for the page (with its minted token in the fragment)."""
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
+    """A running ``dev``: the address it prints for the page (the minted token in the fragment)
+    and its API key."""
     directory = tmp_path_factory.mktemp("dev-ui")
     port, sandbox_port = free_port(), free_port()
     args = ["dev", "--port", str(port), "--sandbox-port", str(sandbox_port)]
     with started(args, cwd=directory, env=command_env()) as service:
+        api_key = service.wait_for_line("API key: ")
         address = service.wait_for_line("Integration page: ")
-        wait_http(f"http://127.0.0.1:{port}/healthz", service)
-        yield address
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/healthz", service)
+        yield Dev(address, Backend(base, api_key))
 
 
 def consent_in_popup(page: Page, *, name: str) -> Page:
@@ -71,10 +82,51 @@ def consent_in_popup(page: Page, *, name: str) -> Page:
     return popup
 
 
-def test_connect_two_organisations_and_disconnect(page_url: str, tmp_path: Path) -> None:
+def map_with_suggestions(page: Page, backend: Backend) -> None:
+    """Records wait on mappings; the editor preselects suggestions, refuses a bad row in place
+    (nothing saved), then saves."""
+    au = backend.connection_id("Demo Company (AU)")
+    backend.wait_for_settings(au)
+    backend.ingest_invoice(au)
+    page.get_by_role("button", name="Mappings for Demo Company (AU)").click()
+    rows = page.locator("#mapping-table tbody tr")
+    expect(rows).to_have_count(2)  # the category and the tax code
+    selects = page.locator("#mapping-table select")
+    for index in range(2):
+        assert selects.nth(index).input_value() != "", "the suggestion is preselected"
+    expect(page.locator("#mapping-table .state").first).to_contain_text("suggested")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    shot(page, "04-mappings-suggested")
+
+    chosen = selects.first.input_value()
+    page.evaluate(BOGUS_ACCOUNT)  # an account Xero does not have, as a stale page could send
+    page.get_by_role("button", name="Save mappings").click()
+    expect(page.locator("#notice")).to_have_text("Nothing was saved: fix the rows marked below.")
+    expect(page.locator("#mapping-table .row-error").first).not_to_be_empty()
+    shot(page, "05-mappings-refused-row")
+
+    selects.first.select_option(chosen)
+    page.get_by_role("button", name="Save mappings").click()
+    expect(page.locator("#notice")).to_have_text("Saved 2 mappings.")
+    expect(page.locator("#mapping-table .state")).to_have_text(["Mapped", "Mapped"])
+    expect(page.locator("#mapping-table .row-error")).to_have_text(["", ""])
+    shot(page, "06-mappings-saved")
+
+
+BOGUS_ACCOUNT = """() => {
+  const select = document.querySelector("#mapping-table select");
+  const option = document.createElement("option");
+  option.value = JSON.stringify([["account_id", "00000000-0000-4000-8000-00000000dead"]]);
+  option.textContent = "Gone";
+  select.append(option);
+  select.value = option.value;
+}"""
+
+
+def test_connect_two_organisations_map_and_disconnect(dev: Dev, tmp_path: Path) -> None:
     with chromium(tmp_path / "profile") as browser:
         page = browser.new_page()
-        page.goto(page_url)
+        page.goto(dev.page_url)
         expect(page.locator("#who")).to_have_text("Workspace demo-workspace")
         assert "token" not in page.url, "the token stays out of the address bar and history"
         expect(page.locator("#no-connections")).to_be_visible()
@@ -101,17 +153,19 @@ def test_connect_two_organisations_and_disconnect(page_url: str, tmp_path: Path)
             expect(danger).to_be_enabled()
         shot(page, "03-connected")
 
-        refused = consent_in_popup(page, name="04-refuse")
+        map_with_suggestions(page, dev.backend)
+
+        refused = consent_in_popup(page, name="07-refuse")
         refused.get_by_role("button", name="Cancel").click()
         expect(page.locator("#notice")).to_have_text(re.compile("Access was not granted in Xero"))
         expect(page.locator("#notice")).to_have_class("error")
         refused.close()
         expect(rows).to_have_count(2)
-        shot(page, "05-refused")
+        shot(page, "08-refused")
 
         page.get_by_role("button", name="Disconnect Demo Company (UK)").click()
         expect(page.locator("#notice")).to_have_text("Disconnected Demo Company (UK).")
         uk = page.locator("tr", has_text="Demo Company (UK)")
         expect(uk.locator("td.status")).to_have_text("Disconnected")
         expect(uk.get_by_role("button")).to_have_count(0)
-        shot(page, "06-disconnected")
+        shot(page, "09-disconnected")

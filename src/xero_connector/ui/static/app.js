@@ -1,6 +1,7 @@
 // The page's entry point: sign in with the dashboard JWT, then show the connections.
 import { ApiError, call, forgetToken, storeToken, takeToken } from "./api.js";
 import { Connections } from "./connections.js";
+import { Mappings } from "./mappings.js";
 
 const notice = document.getElementById("notice");
 let connections = null;
@@ -22,7 +23,10 @@ async function start() {
     document.getElementById("who").textContent = `Workspace ${me.workspace_id || "(none)"}`;
     document.getElementById("signin").hidden = true;
     document.getElementById("connections").hidden = false;
-    connections = connections || new Connections({ notify });
+    if (!connections) {
+      const mappings = new Mappings({ notify });
+      connections = new Connections({ notify, onOpen: (connection) => mappings.open(connection) });
+    }
     await connections.load();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

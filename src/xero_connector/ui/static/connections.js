@@ -28,9 +28,10 @@ function lastSyncText(connection) {
 }
 
 export class Connections {
-  constructor({ notify, onChange }) {
+  constructor({ notify, onChange, onOpen }) {
     this.notify = notify;
     this.onChange = onChange || (() => {});
+    this.onOpen = onOpen || (() => {});
     this.body = document.querySelector("#connection-table tbody");
     this.empty = document.getElementById("no-connections");
     this.items = [];
@@ -64,6 +65,10 @@ export class Connections {
     cells[0].className = "name";
     cells[1].className = `status status-${status.key}`;
     const actions = document.createElement("td");
+    actions.className = "actions";
+    if (connection.status === "active") {
+      actions.append(this.button("Mappings", `Mappings for ${name}`, "plain", () => this.onOpen(connection)));
+    }
     if (connection.status === "needs_reauth") {
       actions.append(this.button("Reconnect", `Reconnect ${name}`, "plain", () => this.connect()));
     }
