@@ -25,7 +25,11 @@ async function start() {
     document.getElementById("connections").hidden = false;
     if (!connections) {
       const mappings = new Mappings({ notify });
-      connections = new Connections({ notify, onOpen: (connection) => mappings.open(connection) });
+      connections = new Connections({
+        notify,
+        canMap: me.actions.includes("map"),
+        onOpen: (connection) => mappings.open(connection),
+      });
     }
     await connections.load();
   } catch (error) {

@@ -28,7 +28,8 @@ function lastSyncText(connection) {
 }
 
 export class Connections {
-  constructor({ notify, onChange, onOpen }) {
+  constructor({ notify, onChange, onOpen, canMap }) {
+    this.canMap = Boolean(canMap);
     this.notify = notify;
     this.onChange = onChange || (() => {});
     this.onOpen = onOpen || (() => {});
@@ -66,7 +67,7 @@ export class Connections {
     cells[1].className = `status status-${status.key}`;
     const actions = document.createElement("td");
     actions.className = "actions";
-    if (connection.status === "active") {
+    if (connection.status === "active" && this.canMap) {
       actions.append(this.button("Mappings", `Mappings for ${name}`, "plain", () => this.onOpen(connection)));
     }
     if (connection.status === "needs_reauth") {
