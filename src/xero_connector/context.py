@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from xero_connector import metrics
 from xero_connector.auth.authenticator import Authenticator
 from xero_connector.auth.dashboard_jwt import DashboardJwtVerifier, JwksCache
+from xero_connector.db.base import utcnow
 from xero_connector.db.engine import make_engine, make_session_factory
 from xero_connector.errors import ConfigurationError
 from xero_connector.jobs.arq_worker import (
@@ -32,6 +33,9 @@ from xero_connector.jobs.arq_worker import (
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.settings import Settings
+from xero_connector.sync.engine import SyncEngine
+from xero_connector.sync.translation import LedgerTranslations
+from xero_connector.sync.xero_port import ClientPort
 from xero_connector.tasks.context import TaskResources
 from xero_connector.tasks.registry import TASKS, crons
 from xero_connector.tokens.locks import GrantLocks, LocalGrantLocks, PgAdvisoryGrantLocks
@@ -41,6 +45,9 @@ from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
 from xero_connector.xero_api_setup import xero_api_client
+
+# A sync slice waits at most this long for the rate limiter, else it defers the run.
+SYNC_LIMITER_WAIT_SECONDS = 2.0
 
 
 @dataclass(kw_only=True)
@@ -68,6 +75,8 @@ class AppContext:
     token_service: TokenService | None = None
     # The Accounting API client and its rate limiter (None exactly when token_service is).
     xero_api: XeroApiClient | None = None
+    # A sync run requested by ingestion starts this long after the first such request.
+    sync_debounce_seconds: float = 0.0
     # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
     # (None: no jobs, e.g. no Xero credentials in dev).
     dispatcher: Dispatcher | None = None
@@ -200,6 +209,39 @@ def task_resources(
         sweep_limit=settings.sweep_limit,
         settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
         settings_pull_interval=timedelta(seconds=settings.settings_pull_interval_seconds),
+        sync=sync_engine(
+            settings, session_factory=session_factory, xero_api=xero_api, dispatcher=dispatcher
+        )
+        if xero_api is not None
+        else None,
+        sync_blocked_recheck=timedelta(seconds=settings.sync_blocked_recheck_seconds),
+    )
+
+
+def sync_engine(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    xero_api: XeroApiClient,
+    dispatcher: Dispatcher,
+) -> SyncEngine:
+    """The sync engine over the Accounting API client: a tenant's batches in flight at once are
+    its concurrency limit; a slice defers rather than wait long for the rate limiter."""
+    return SyncEngine(
+        session_factory=session_factory,
+        port=ClientPort(xero_api, max_wait=SYNC_LIMITER_WAIT_SECONDS),
+        translations=LedgerTranslations(
+            session_factory=session_factory,
+            client=xero_api,
+            settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
+            clock=utcnow,
+        ),
+        dispatcher=dispatcher,
+        batch_size=settings.sync_batch_size,
+        concurrency=settings.xero_tenant_concurrency,
+        slice_seconds=settings.sync_slice_seconds,
+        xero_timeout_seconds=settings.xero_timeout_seconds,
+        max_limiter_wait=SYNC_LIMITER_WAIT_SECONDS,
     )
 
 
@@ -298,6 +340,7 @@ def build_context(settings: Settings) -> AppContext:
             settings, redis=redis, session_factory=session_factory, services=services
         ),
         return_url_origins=tuple(settings.return_url_origin_list),
+        sync_debounce_seconds=settings.sync_debounce_seconds,
         redis=redis,
         engine=engine,
     )

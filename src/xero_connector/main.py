@@ -18,6 +18,7 @@ from xero_connector.api import (
     me,
     metrics,
     records,
+    syncs,
 )
 from xero_connector.api import settings as settings_routes
 from xero_connector.api.body_limit import BodyLimitMiddleware
@@ -51,6 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     me.router,
     ingest.router,
     records.router,
+    syncs.router,
 )
 """Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
 

@@ -167,6 +167,27 @@ class Settings(BaseSettings):
         "connection last pulled longer ago than this.",
     )
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
+    sync_batch_size: int = Field(
+        50, ge=1, le=100, description="Records per Xero write (Xero recommends at most 50)."
+    )
+    sync_debounce_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="A run requested by ingestion starts this long after the first ingest that "
+        "found no active run; later ingests join it.",
+    )
+    sync_slice_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Longest one sync job pushes before it hands the run to the next job (a run "
+        "is many short jobs; its state lives in the database).",
+    )
+    sync_blocked_recheck_seconds: int = Field(
+        900,
+        ge=1,
+        description="A connection with blocked records whose last run is older than this gets "
+        "a scheduled run, which re-evaluates them.",
+    )
     max_body_bytes: int = Field(
         48 * 1024 * 1024,
         ge=1024,

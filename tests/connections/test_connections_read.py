@@ -34,7 +34,9 @@ async def test_a_connection_reads_with_its_documented_fields(browser: Browser) -
     assert body["created_at"].endswith("Z")
     assert body["updated_at"].endswith("Z")
     assert body["rate_limited_until"] is None
-    assert body["last_sync"] is None
+    # connecting requested the first sync: its run is the connection's last sync
+    assert body["last_sync"]["status"] == "queued"
+    assert body["last_sync"]["finished_at"] is None
 
 
 async def test_the_list_is_paginated_with_a_cursor(browser: Browser) -> None:

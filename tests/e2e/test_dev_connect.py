@@ -75,7 +75,10 @@ async def test_a_connection_reads_back_by_id_as_it_is_listed(
     for listed in connections.values():
         answer = await connector.connection(listed["id"])
         assert answer.status_code == 200
-        assert answer.json() == listed
+        read = answer.json()
+        # the first sync runs on meanwhile: its run is the same, its status may have moved
+        assert read.pop("last_sync")["id"] == listed.pop("last_sync")["id"]
+        assert read == listed
         assert listed["workspace_id"] == "ws-bob-read"
     await sandbox.assert_clean()
 

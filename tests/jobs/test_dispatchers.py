@@ -86,7 +86,13 @@ async def test_in_process_runner_sweeps_and_refreshes_what_is_due(
     runner.ctx["resources"] = _resources(make_service(), sessions, runner, http)
     counts = await runner.run_now(ids.SWEEP)
     await runner.drain()
-    assert counts == {"refresh": 2, "remote_delete": 0, "revoke": 0}
+    assert counts == {
+        "refresh": 2,
+        "remote_delete": 0,
+        "revoke": 0,
+        "sync": 0,
+        "sync_scheduled": 0,
+    }
     refreshed = {g.id for g in await _grants(sessions) if g.refresh_generation == 1}
     assert refreshed == {kinds["in_use_expiring"], kinds["idle_old"]}
     assert fake.calls == 2
@@ -221,7 +227,13 @@ async def test_owed_remote_delete_and_revocation_are_swept_and_settled(
         runner.ctx["resources"] = _resources(make_service(), sessions, runner, http)
         counts = await runner.run_now(ids.SWEEP)
         await runner.drain()
-    assert counts == {"refresh": 0, "remote_delete": 1, "revoke": 1}
+    assert counts == {
+        "refresh": 0,
+        "remote_delete": 1,
+        "revoke": 1,
+        "sync": 0,
+        "sync_scheduled": 0,
+    }
     async with sessions() as session:
         grant = await session.get(XeroGrant, grant_id)
         settled = await session.get(Connection, connection.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tests.ledger.fakes import Account, FakeResolver, Organisation, Tax, Tracking, record
@@ -105,8 +106,8 @@ def test_a_sales_invoice_maps_its_lines_and_rounds_unit_amounts_to_cents() -> No
         "LineItems": [
             {
                 "Description": "Widgets",
-                "Quantity": "2.0000",
-                "UnitAmount": "10.01",
+                "Quantity": Decimal("2.0000"),
+                "UnitAmount": Decimal("10.01"),
                 "AccountCode": "200",
                 "TaxType": "OUTPUT2",
                 "Tracking": [{"Name": "Region", "Option": "North"}],
@@ -124,7 +125,7 @@ def test_a_sales_invoice_maps_its_lines_and_rounds_unit_amounts_to_cents() -> No
 
 def test_a_negative_half_cent_rounds_away_from_zero() -> None:
     result = _payload("invoice", _invoice(lines=[_line(unit_amount="-2.345")]))
-    assert result.element["LineItems"][0]["UnitAmount"] == "-2.35"
+    assert result.element["LineItems"][0]["UnitAmount"] == Decimal("-2.35")
 
 
 def test_an_invoice_without_a_number_carries_its_key_in_the_reference() -> None:
@@ -151,7 +152,7 @@ def test_an_account_without_a_code_is_sent_by_its_id_and_no_tax_lines_have_no_ta
     result = _payload("invoice", _invoice(amounts_are="no_tax", lines=[line]))
     assert result.element["LineAmountTypes"] == "NoTax"
     assert result.element["LineItems"] == [
-        {"Quantity": "1.0000", "UnitAmount": "5.00", "AccountID": "acc-cash"}
+        {"Quantity": Decimal("1.0000"), "UnitAmount": Decimal("5.00"), "AccountID": "acc-cash"}
     ]
 
 
@@ -212,7 +213,7 @@ def test_a_bank_transaction_is_sent_to_its_mapped_bank_account() -> None:
     assert result.element["Date"] == "2026-11-29"
     assert result.element["Reference"] == f"[{key}]"
     assert result.element["Status"] == "AUTHORISED"
-    assert result.element["LineItems"][0]["UnitAmount"] == "115.00"
+    assert result.element["LineItems"][0]["UnitAmount"] == Decimal("115.00")
     assert result.search.where == f'Reference.Contains("[{key}]")'
 
 

@@ -18,6 +18,7 @@ from xero_connector.api.scope import (
 from xero_connector.api.xero_deps import DisconnectorDep, request_source
 from xero_connector.auth.policy import Action
 from xero_connector.connections import list_connections
+from xero_connector.sync.views import last_runs
 
 router = APIRouter(prefix="/v1", tags=["connections"])
 
@@ -42,16 +43,21 @@ async def list_workspace_connections(
     """A workspace's connections, oldest first (required for API keys, implied for JWTs)."""
     caller.require(Action.READ)
     page = await list_connections(session, workspace_id=workspace, cursor=cursor, limit=limit)
+    runs = await last_runs(session, [row.id for row in page.items])
     return ConnectionPage(
-        items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
+        items=[ConnectionOut.of(row, runs.get(row.id)) for row in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
 @router.get("/connections/{connection_id}", response_model=ConnectionOut, responses=_NOT_FOUND)
-async def read_connection(connection: ConnectionInScope, caller: CallerDep) -> ConnectionOut:
+async def read_connection(
+    connection: ConnectionInScope, caller: CallerDep, session: SessionDep
+) -> ConnectionOut:
     """One connection (another workspace's: 404)."""
     caller.require(Action.READ)
-    return ConnectionOut.of(connection)
+    runs = await last_runs(session, [connection.id])
+    return ConnectionOut.of(connection, runs.get(connection.id))
 
 
 @router.delete("/connections/{connection_id}", status_code=204, responses=_NOT_FOUND)

@@ -22,7 +22,7 @@ from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
 from xero_connector.db.unit_of_work import committing
 from xero_connector.errors import ServiceUnavailable
-from xero_connector.jobs.after_commit import SESSION_KEY, AfterCommitJobs, jobs_of
+from xero_connector.jobs.after_commit import AfterCommitJobs, attach, jobs_of
 
 
 def get_context(request: Request) -> AppContext:
@@ -38,7 +38,7 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
     async with context.session_factory() as session:
         jobs = AfterCommitJobs(session, context.dispatcher) if context.dispatcher else None
-        session.info[SESSION_KEY] = jobs
+        attach(session, jobs)
         try:
             async with committing(session):
                 yield session

@@ -10,17 +10,20 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from xero_connector.errors import ServiceUnavailable
+from xero_connector.api.deps import ContextDep
 from xero_connector.ledger.outbox import MappingsLoader
-from xero_connector.ledger.sync_request import SyncRequest, request_sync
+from xero_connector.ledger.sync_request import SyncRequest, debounced
+from xero_connector.mappings.resolver import load_resolver
 
 
-def get_sync_request() -> SyncRequest:
-    return request_sync
+def get_sync_request(context: ContextDep) -> SyncRequest:
+    """A run after ingestion (debounced by ``SYNC_DEBOUNCE_SECONDS``) or a retry."""
+    return debounced(context.sync_debounce_seconds)
 
 
 def get_mappings_loader() -> MappingsLoader:
-    raise ServiceUnavailable("previews need the mappings capability, which is not installed")
+    """The connection's mapping resolver (``mappings.resolver``), for previews."""
+    return load_resolver
 
 
 SyncRequestDep = Annotated[SyncRequest, Depends(get_sync_request)]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from xero_connector.auth.workspace import WORKSPACE_ID_PATTERN
-from xero_connector.db.models import Connection
+from xero_connector.db.models import Connection, SyncRun
 
 WORKSPACE_REQUIRED = (
     "Required for an unbound API key (422 without it); a dashboard JWT's or a bound key's "
@@ -50,9 +50,9 @@ ConnectionStatus = Literal["active", "needs_reauth", "disconnected"]
 
 
 class LastSync(BaseModel):
-    """The latest sync run of a connection: null for now (the sync capability is not built yet)."""
+    """The latest sync run of a connection (``GET /v1/syncs/{id}`` has the whole run)."""
 
-    run_id: str
+    id: str
     status: str
     finished_at: UtcDatetime | None
 
@@ -74,7 +74,12 @@ class ConnectionOut(BaseModel):
     last_sync: LastSync | None = None
 
     @classmethod
-    def of(cls, connection: Connection) -> ConnectionOut:
+    def of(cls, connection: Connection, last_run: SyncRun | None = None) -> ConnectionOut:
+        last_sync = (
+            LastSync(id=last_run.id, status=last_run.status, finished_at=last_run.finished_at)
+            if last_run is not None
+            else None
+        )
         return cls(
             id=connection.id,
             workspace_id=connection.workspace_id,
@@ -87,6 +92,7 @@ class ConnectionOut(BaseModel):
             disconnected_at=connection.disconnected_at,
             settings_pulled_at=connection.settings_pulled_at,
             rate_limited_until=_future_or_none(connection.rate_limited_until),
+            last_sync=last_sync,
         )
 
 

@@ -18,7 +18,8 @@ from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectRequest
 from xero_connector.connections import get_connection
-from xero_connector.db.models import Connection
+from xero_connector.db.models import Connection, SyncRun
+from xero_connector.sync.views import read_run
 
 NOT_FOUND = "No such connection, or one of a workspace the caller may not see."
 
@@ -62,6 +63,13 @@ def connect_in_scope(body: ConnectRequest, caller: CallerDep) -> ScopedConnect:
     return ScopedConnect(caller.workspace_for(body.workspace_id), body.return_url)
 
 
+async def run_in_scope(
+    run_id: Annotated[str, Path()], caller: CallerDep, session: SessionDep
+) -> SyncRun:
+    """The sync run of the path, when the caller may see its connection's workspace (404)."""
+    return await read_run(session, run_id, visible=caller.can_see)
+
+
 def acts_on_no_workspace(caller: CallerDep) -> None:
     """For a route that reads or changes nothing of any workspace (``/v1/me``)."""
 
@@ -70,10 +78,12 @@ WORKSPACE_CHECKS: tuple[Callable[..., Any], ...] = (
     connection_in_scope,
     workspace_in_scope,
     connect_in_scope,
+    run_in_scope,
     acts_on_no_workspace,
 )
 
 ConnectionInScope = Annotated[Connection, Depends(connection_in_scope)]
 WorkspaceInScope = Annotated[str, Depends(workspace_in_scope)]
 ConnectInScope = Annotated[ScopedConnect, Depends(connect_in_scope)]
+RunInScope = Annotated[SyncRun, Depends(run_in_scope)]
 NO_WORKSPACE = Depends(acts_on_no_workspace)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -222,6 +223,79 @@ class IdempotencyKey(Base):
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+ACTIVE_RUN_STATUSES = ("queued", "running", "waiting")
+_ACTIVE_RUN = text("status IN ('queued', 'running', 'waiting')")
+
+
+class SyncRun(TimestampMixin, Base):
+    """One sync run of a connection; its state lives here, its work in short slice jobs.
+
+    At most one run per connection is active (queued, running or waiting): a partial unique
+    index says so on both databases. ``step`` numbers the slice jobs (their job ids);
+    ``lease_until`` is held by the one slice advancing the run, so two slices never interleave;
+    ``not_before`` is when the next slice may start (debounce, a limiter pause, Xero's daily
+    limit). ``counts`` is ``{kind: {synced, failed, blocked, pending}}``.
+    """
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (
+        Index(
+            "sync_runs_one_active_idx",
+            "connection_id",
+            unique=True,
+            postgresql_where=_ACTIVE_RUN,
+            sqlite_where=_ACTIVE_RUN,
+        ),
+        Index(None, "connection_id", "created_at"),
+        Index(None, "status", "not_before"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    # connect | ingest | schedule | manual | retry
+    trigger: Mapped[str] = mapped_column(String(16))
+    # queued | running | waiting | succeeded | partial | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # the kind being pushed: contact, then invoice, then bank_transaction
+    phase: Mapped[str] = mapped_column(String(20), default="contact")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    blocked_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SyncBatch(Base):
+    """One request to Xero, written BEFORE it is sent.
+
+    ``members`` lists ``[record_id, version, lookup_field, lookup_value]`` in element order;
+    ``body_hash`` is the sha256 of the exact bytes; ``idempotency_key`` is derived from both, so
+    the same batch always carries the same key. Status: ``sending`` (written, maybe in flight),
+    ``done`` (outcomes stored), ``uncertain`` (the answer was lost: reconcile before resending),
+    ``reconciled``, ``released`` (never sent).
+    """
+
+    __tablename__ = "sync_batches"
+    __table_args__ = (Index(None, "connection_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    run_id: Mapped[str] = mapped_column(ForeignKey("sync_runs.id"), index=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(8))
+    members: Mapped[list[Any]] = mapped_column(JSON)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # The settings cache and mappings (mappings/) live beside; imported so every table registers.

@@ -10,6 +10,7 @@ not raised: the row is already committed, and the sweeper enqueues it from the d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -30,6 +31,18 @@ class PendingJob:
     job: str
     args: tuple[JobArg, ...]
     job_id: str
+    defer_until: datetime | None = None
+
+
+def jobs_of(session: AsyncSession) -> AfterCommitJobs | None:
+    """The ``AfterCommitJobs`` a composition root attached to ``session`` (None if none)."""
+    jobs = session.info.get(SESSION_KEY)
+    return jobs if isinstance(jobs, AfterCommitJobs) else None
+
+
+def attach(session: AsyncSession, jobs: AfterCommitJobs | None) -> None:
+    """Make ``jobs`` what :func:`jobs_of` finds on ``session``."""
+    session.info[SESSION_KEY] = jobs
 
 
 class AfterCommitJobs:
@@ -49,8 +62,10 @@ class AfterCommitJobs:
         event.listen(self._sync_session, "after_commit", self._on_commit)
         event.listen(self._sync_session, "after_rollback", self._on_rollback)
 
-    def add(self, job: str, *args: JobArg, job_id: str) -> None:
-        self._pending.append(PendingJob(job, args, job_id))
+    def add(
+        self, job: str, *args: JobArg, job_id: str, defer_until: datetime | None = None
+    ) -> None:
+        self._pending.append(PendingJob(job, args, job_id, defer_until))
 
     def _on_commit(self, _session: Session) -> None:
         self._committed.extend(self._pending)
@@ -66,7 +81,10 @@ class AfterCommitJobs:
         for pending in jobs:
             try:
                 if await self._dispatcher.enqueue(
-                    pending.job, *pending.args, job_id=pending.job_id
+                    pending.job,
+                    *pending.args,
+                    job_id=pending.job_id,
+                    defer_until=pending.defer_until,
                 ):
                     enqueued += 1
             except Exception:
@@ -82,9 +100,3 @@ class AfterCommitJobs:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def jobs_of(session: AsyncSession) -> AfterCommitJobs | None:
-    """The ``AfterCommitJobs`` the composition root attached to ``session``, if any."""
-    jobs = session.info.get(SESSION_KEY)
-    return jobs if isinstance(jobs, AfterCommitJobs) else None

@@ -15,6 +15,7 @@ DELETE_REMOTE_CONNECTION = "delete_remote_connection"
 REVOKE_GRANT = "revoke_grant"
 SWEEP = "sweep"
 CHECK_CONNECTIONS = "check_connections"
+SYNC_RUN = "sync_run"
 
 
 def _stamp(at: datetime) -> int:
@@ -44,3 +45,8 @@ SETTINGS_CRON = "settings_cron"
 def settings_pull_job_id(connection_id: str, at: datetime, mode: str = "full") -> str:
     """A requested pull (``at`` = its request time) or a periodic one (``at`` = last pulled)."""
     return f"settings-pull:{connection_id}:{mode}:{_stamp(at)}"
+
+
+def sync_job_id(run_id: str, step: int) -> str:
+    """Slice ``step`` of sync run ``run_id`` (each slice enqueues the next step)."""
+    return f"sync:{run_id}:s{step}"

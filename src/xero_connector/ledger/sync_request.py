@@ -1,9 +1,9 @@
 """The seam through which the ledger asks for a sync run (after ingestion, after a retry).
 
-``SyncRequest`` is what the ledger's services are given; ``request_sync`` is the default the API
-wires in. It is deliberately a no-op here: the sync capability makes it write (or reuse) a
-``sync_runs`` row in the caller's transaction, debounced for ingestion, and enqueue it only after
-that transaction commits (the request's after-commit jobs live in ``session.info``).
+``SyncRequest`` is what the ledger's services are given; the API wires in
+``sync.requests.request_sync`` (``api/ledger_deps.py``), debounced for ingestion: it writes (or
+reuses) the connection's active ``sync_runs`` row in the caller's transaction and enqueues its
+job only after that transaction commits.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from xero_connector.sync import requests
 
 SyncTrigger = Literal["ingest", "retry"]
 
@@ -23,6 +25,17 @@ class SyncRequest(Protocol):
     ) -> None: ...
 
 
-async def request_sync(session: AsyncSession, connection_id: str, *, trigger: SyncTrigger) -> None:
-    """The default :class:`SyncRequest` (a no-op until the sync capability fills it in)."""
-    del session, connection_id, trigger
+def debounced(delay_seconds: float) -> SyncRequest:
+    """A :class:`SyncRequest` whose ingestion runs start ``delay_seconds`` later."""
+
+    async def request_sync(
+        session: AsyncSession, connection_id: str, *, trigger: SyncTrigger
+    ) -> None:
+        delay = delay_seconds if trigger == "ingest" else 0.0
+        await requests.request_sync(session, connection_id, trigger, delay_seconds=delay)
+
+    return request_sync
+
+
+request_sync = debounced(0.0)
+"""The undebounced :class:`SyncRequest`."""

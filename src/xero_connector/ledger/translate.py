@@ -8,7 +8,7 @@
   missing or drifted (the resolver's reason) and the record is released once that is fixed;
 - :class:`NotSent`: nothing is owed to Xero (a document voided before it ever reached Xero).
 
-Money stays ``Decimal`` until the element is written, then leaves as decimal strings at Xero's
+Money stays ``Decimal`` in the element (the client writes it as a JSON number) at Xero's
 precision: ``UnitAmount`` rounded half away from zero to 2 dp (Xero's default, no ``unitdp``),
 ``Quantity`` to 4 dp. Xero computes line amounts and tax itself, per line, to 2 dp. Dates are the
 platform's ``YYYY-MM-DD`` as they are (they are already dates in the organisation's terms).
@@ -129,12 +129,12 @@ class OrganisationLike(Protocol):
     def base_currency(self) -> str | None: ...
 
 
-def unit_amount(value: str) -> str:
-    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+def unit_amount(value: str) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def quantity(value: str) -> str:
-    return str(Decimal(value).quantize(QUANTITY_DP, rounding=ROUND_HALF_UP))
+def quantity(value: str) -> Decimal:
+    return Decimal(value).quantize(QUANTITY_DP, rounding=ROUND_HALF_UP)
 
 
 def translate(

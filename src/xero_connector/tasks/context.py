@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xero_connector.connections.disconnect import OWED_BACKOFF
 from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
+from xero_connector.sync.engine import SyncEngine
 from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.service import TokenService
 from xero_connector.xero.client import XeroApiClient
@@ -48,6 +49,10 @@ class TaskResources:
     settings_pull_interval: timedelta = timedelta(hours=6)
     # Spaces the retries of owed disconnect work (connections.disconnect).
     owed_backoff: Backoff = OWED_BACKOFF
+    # The sync engine (None where no Xero API client is configured).
+    sync: SyncEngine | None = None
+    # A connection with blocked records gets a scheduled run when its last run is older.
+    sync_blocked_recheck: timedelta = timedelta(seconds=900)
 
 
 def resources(ctx: dict[str, Any]) -> TaskResources:

@@ -8,12 +8,14 @@ from xero_connector.tasks.disconnect import delete_remote_connection, revoke_gra
 from xero_connector.tasks.refresh import check_connections, refresh_grant
 from xero_connector.tasks.settings import pull_settings, settings_cron
 from xero_connector.tasks.sweep import sweep
+from xero_connector.tasks.sync import sync_run
 
 TASKS: dict[str, TaskFunction] = {
     ids.REFRESH_GRANT: refresh_grant,
     ids.DELETE_REMOTE_CONNECTION: delete_remote_connection,
     ids.REVOKE_GRANT: revoke_grant,
     ids.CHECK_CONNECTIONS: check_connections,
+    ids.SYNC_RUN: sync_run,
     ids.SWEEP: sweep,  # also enqueueable on demand (after a deploy, by ops)
     ids.PULL_SETTINGS: pull_settings,
 }

@@ -1,5 +1,9 @@
 """The sweeper: enqueue everything the database says is due. Redis only dispatches.
 
+Sync runs: every active run whose next slice is due and held by no live slice (a flushed
+Redis, a worker killed mid-slice), and a scheduled run for each active connection that has
+records waiting (or blocked records not looked at for a while) but no active run.
+
 Run by a cron in every dispatcher. Because every unit of work is a row first and job ids are
 deterministic, re-enqueueing is harmless (duplicates are dropped) and a flushed or restarted
 Redis loses nothing: the next sweep puts it all back.
@@ -15,10 +19,11 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
-from xero_connector.db.repos import connections, grants, oauth_states
+from xero_connector.db.repos import connections, grants, oauth_states, record_sync, sync_runs
 from xero_connector.jobs import ids
 from xero_connector.logs import get_logger
-from xero_connector.tasks.context import resources
+from xero_connector.sync.requests import request_sync
+from xero_connector.tasks.context import TaskResources, resources
 
 log = get_logger(__name__)
 
@@ -48,6 +53,9 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         await session.commit()
     if stale:
         log.info("stale_oauth_states_deleted", count=stale)
+    scheduled = await _schedule_runs(res) if res.sync is not None else 0
+    async with res.session_factory() as session:
+        runs = await sync_runs.due_runs(session, now=res.clock(), limit=res.sweep_limit)
     enqueue = res.dispatcher.enqueue
     counts = {
         "refresh": await _all(
@@ -60,8 +68,25 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "revoke": await _all(
             enqueue(ids.REVOKE_GRANT, g, job_id=ids.revoke_job_id(g, due)) for g, due in revocations
         ),
+        "sync": await _all(
+            enqueue(ids.SYNC_RUN, r, step, job_id=ids.sync_job_id(r, step)) for r, step, _ in runs
+        ),
+        "sync_scheduled": scheduled,
     }
     return counts
+
+
+async def _schedule_runs(res: TaskResources) -> int:
+    """A ``schedule`` run for each connection with work and no active run (enqueued below)."""
+    created = 0
+    async with res.session_factory() as session:
+        connection_ids = await record_sync.connections_to_schedule(
+            session, blocked_before=res.clock() - res.sync_blocked_recheck, limit=res.sweep_limit
+        )
+        for connection_id in connection_ids:
+            created += (await request_sync(session, connection_id, "schedule")).created
+        await session.commit()
+    return created
 
 
 async def _all(calls: Any) -> int:

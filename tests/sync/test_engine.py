@@ -1,0 +1,202 @@
+"""The sync engine's state machine against a fake organisation, on Postgres and SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+
+from tests.sync.conftest import Harness
+
+
+def contact(n: int, name: str | None = None) -> dict[str, str]:
+    return {"external_id": f"c-{n}", "name": name or f"Contact {n}"}
+
+
+def invoice(n: int, contact_n: int, **extra: str) -> dict[str, str]:
+    return {"external_id": f"i-{n}", "contact_external_id": f"c-{contact_n}", **extra}
+
+
+async def test_contacts_go_first_then_invoices_reference_their_xero_ids(harness: Harness) -> None:
+    await harness.ingest("invoice", *(invoice(n, n % 7) for n in range(30)))
+    await harness.ingest("contact", *(contact(n) for n in range(7)))
+    run = await harness.sync()
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 7
+    assert harness.org.count("invoice") == 30
+    contacts = {r.external_id: r.xero_id for r in await harness.records("contact")}
+    for record in await harness.records("invoice"):
+        doc = harness.org.docs["invoice"][record.xero_id or ""]
+        assert doc["Contact"]["ContactID"] == contacts[record.payload["contact_external_id"]]
+        assert record.status == "synced"
+        assert record.synced_version == 1
+    kinds = [kind for kind, *_ in harness.org.writes]
+    assert kinds.index("invoice") > len(kinds) - 1 - kinds[::-1].index("contact")
+    assert all(size <= 10 for _, _, size, _ in harness.org.writes)
+    assert run.counts["contact"]["synced"] == 7
+    assert run.counts["invoice"]["synced"] == 30
+    assert run.done == 37
+    assert harness.translations.pulls >= 1
+
+
+async def test_a_lost_answer_is_reconciled_by_key_and_nothing_is_created_twice(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", *(contact(n) for n in range(25)))
+    harness.org.script = ["lose", "drop"]  # one batch applied unanswered, one never applied
+    run = await harness.sync()
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 25
+    numbers = Counter(doc["ContactNumber"] for doc in harness.org.docs["contact"].values())
+    assert set(numbers.values()) == {1}
+    assert all(r.status == "synced" and r.xero_id for r in await harness.records())
+    statuses = Counter(batch.status for batch in await harness.batches())
+    assert statuses["reconciled"] == 2
+
+
+async def test_a_refused_element_fails_with_xeros_message_and_is_not_resent(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", contact(1, "Acme"), contact(2, "ACME"), contact(3))
+    run = await harness.sync()
+    assert run.status == "partial"
+    failed = [r for r in await harness.records() if r.status == "failed"]
+    assert [r.external_id for r in failed] == ["c-2"]
+    assert "already assigned to another contact" in failed[0].errors[0]
+    writes = len(harness.org.writes)
+    again = await harness.sync()
+    assert again.status == "succeeded"
+    assert len(harness.org.writes) == writes
+
+
+async def test_an_update_and_a_void_after_a_create_use_post_with_the_xero_id(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", contact(1))
+    await harness.ingest("invoice", invoice(1, 1, amount="10.00"))
+    await harness.sync()
+    [created] = await harness.records("invoice")
+    await harness.ingest("invoice", invoice(1, 1, amount="12.50"))
+    await harness.sync()
+    await harness.ingest("invoice", invoice(1, 1, amount="12.50", status="void"))
+    await harness.sync()
+    [record] = await harness.records("invoice")
+    assert record.xero_id == created.xero_id
+    assert record.synced_version == 3
+    assert harness.org.count("invoice") == 1
+    doc = harness.org.docs["invoice"][record.xero_id or ""]
+    assert (doc["Total"], doc["Status"]) == ("12.50", "VOIDED")
+    assert [m for k, m, *_ in harness.org.writes if k == "invoice"] == ["PUT", "POST", "POST"]
+
+
+async def test_a_void_that_never_reached_xero_is_not_sent(harness: Harness) -> None:
+    await harness.ingest("contact", contact(1))
+    await harness.ingest("invoice", invoice(1, 1, status="void"))
+    run = await harness.sync()
+    [record] = await harness.records("invoice")
+    assert run.status == "succeeded"
+    assert record.status == "synced"
+    assert record.xero_id is None
+    assert harness.org.count("invoice") == 0
+
+
+async def test_a_daily_limit_parks_the_run_until_it_resets_then_it_resumes(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", *(contact(n) for n in range(15)))
+    until = harness.clock.now.replace(hour=23)
+    harness.org.daily_until = until
+    harness.org.script = ["day"]
+    run_id = await harness.request()
+    await harness.engine.run_slice(run_id, 0)
+    parked = await harness.run(run_id)
+    assert parked.status == "waiting"
+    assert parked.not_before == until
+    assert parked.error is not None
+    assert "daily limit" in parked.error
+    assert harness.dispatcher.jobs[-1][3] == until  # the next slice is deferred until then
+    await harness.engine.run_slice(run_id, parked.step)  # too early: nothing happens
+    assert (await harness.run(run_id)).status == "waiting"
+    run = await harness.drive(run_id)
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 15
+
+
+async def test_a_disconnected_organisation_fails_the_run_and_keeps_records_pending(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", *(contact(n) for n in range(5)))
+    harness.org.script = ["disconnected"]
+    run = await harness.sync()
+    assert run.status == "failed"
+    assert run.error is not None
+    assert "disconnected" in run.error
+    assert [r.status for r in await harness.records()] == ["pending"] * 5
+
+
+async def test_a_transient_failure_before_sending_defers_and_resends(harness: Harness) -> None:
+    await harness.ingest("contact", *(contact(n) for n in range(5)))
+    harness.org.script = ["unsent"]
+    run = await harness.sync()
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 5
+
+
+async def test_blocked_records_are_released_when_the_mapping_is_fixed(harness: Harness) -> None:
+    await harness.ingest("contact", contact(1))
+    await harness.ingest("invoice", invoice(1, 1, category="travel"), invoice(2, 1))
+    harness.translations.unmapped = {"travel"}
+    run = await harness.sync()
+    assert run.status == "partial"
+    assert run.counts["invoice"]["blocked"] == 1
+    blocked = [r for r in await harness.records("invoice") if r.status == "blocked"]
+    assert blocked[0].blocked_reason == "no mapping for category 'travel'"
+    harness.translations.unmapped = set()
+    again = await harness.sync()
+    assert again.status == "succeeded"
+    assert harness.org.count("invoice") == 2
+
+
+async def test_an_invoice_whose_contact_failed_waits_blocked_and_does_not_fail(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", contact(1, "Same"), contact(2, "same"))
+    await harness.ingest("invoice", invoice(1, 2))
+    run = await harness.sync()
+    [record] = await harness.records("invoice")
+    assert run.status == "partial"
+    assert record.status == "blocked"
+    assert record.blocked_reason == "waiting for contact 'c-2'"
+
+
+async def test_a_slice_that_died_mid_send_is_recovered_through_reconciliation(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", *(contact(n) for n in range(8)))
+    run_id = await harness.request()
+
+    class Killed(BaseException):
+        pass
+
+    original = harness.org.write
+
+    async def dies_after_applying(*args: object, **kwargs: object) -> object:
+        await original(*args, **kwargs)  # type: ignore[arg-type]
+        raise Killed
+
+    harness.org.write = dies_after_applying  # type: ignore[method-assign,assignment]
+    with contextlib.suppress(Killed):
+        await harness.engine.run_slice(run_id, 0)
+    harness.org.write = original  # type: ignore[method-assign]
+    stuck = [r for r in await harness.records() if r.status == "sending"]
+    assert stuck  # the worker "died" with a batch in flight
+    run = await harness.drive(run_id)
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 8
+    assert {r.status for r in await harness.records()} == {"synced"}
+
+
+async def test_one_active_run_per_connection(harness: Harness) -> None:
+    first = await harness.request("ingest")
+    assert await harness.request("manual") == first
+    await harness.drive(first)
+    assert await harness.request("manual") != first
