@@ -31,6 +31,7 @@ from xero_connector.api.outage import install_outage_handler
 from xero_connector.api.problems import install_problem_handlers
 from xero_connector.context import AppContext, build_context
 from xero_connector.settings import Settings
+from xero_connector.ui import mount_ui
 
 DESCRIPTION = (
     "Connect a workspace's Xero organisations, list and disconnect them; the service keeps their "
@@ -103,5 +104,7 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     # Outermost of ours: sees the final status, CORS preflights and problem responses included.
     app.add_middleware(RequestMetricsMiddleware)
     include_routers(app)
+    if settings.ui_enabled:
+        mount_ui(app)
     install_openapi(app)
     return app

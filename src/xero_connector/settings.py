@@ -194,6 +194,11 @@ class Settings(BaseSettings):
         description="Largest request body accepted (413 above it, before the body is read); "
         "the default holds 1,000 invoices of 100 lines each.",
     )
+    ui_enabled: bool | None = Field(
+        None,
+        description="Serve the integration page at /ui/ (it calls the API with the platform's "
+        "dashboard JWT). Default: on in dev, off in api.",
+    )
     log_level: str = Field("INFO", description="Log level.")
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

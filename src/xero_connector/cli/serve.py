@@ -7,7 +7,9 @@ key and prints it (``API key: <key>``); only then is the previous dev key revoke
 that cannot start leaves the running one's key alone. Its jobs (refresh-ahead, keep-alive, owed
 disconnects, the sweeper) run in-process, started and stopped by the app's lifespan. ``api``
 refuses to start on a missing or placeholder secret and enqueues jobs into Redis for
-``xero-connector worker``.
+``xero-connector worker``. Both serve the integration page at ``/ui/`` when
+XERO_CONNECTOR_UI_ENABLED says so (dev: unless it says no); dev then prints its address, signed in
+as the demo workspace.
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from xero_connector.auth.api_keys import rotate_dev_key
+from xero_connector.auth.dev_jwt import (
+    DEMO_WORKSPACE_ID,
+    dev_jwt_secret_path,
+    load_or_create_dev_jwt_secret,
+    mint_dashboard_jwt,
+)
 from xero_connector.cli._db import announce_database, session_scope
 from xero_connector.cli.dev_sandbox import build_dev_sandbox
 from xero_connector.db.migrate import upgrade_sync
 from xero_connector.errors import ConfigurationError
 from xero_connector.logs import configure_logging, get_logger
 from xero_connector.main import create_app
-from xero_connector.settings import Settings
+from xero_connector.settings import Settings, reveal
 from xero_connector.vault import dev_keyring_path, load_or_create_dev_keyring
 
 Host = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
@@ -62,6 +70,42 @@ def with_dev_keyring(settings: Settings) -> Settings:
         ) from None
     keyring = load_or_create_dev_keyring(Path(path))
     return settings.model_copy(update={"keys": SecretStr(keyring)})
+
+
+def with_dev_ui(settings: Settings) -> Settings:
+    """The page on unless XERO_CONNECTOR_UI_ENABLED says otherwise; a JWT secret to sign it in.
+
+    Without ``XERO_CONNECTOR_JWT_SECRET`` (and no JWKS URL) the secret is generated once and kept
+    in a file beside the SQLite database, like the keyring.
+    """
+    if settings.ui_enabled is None:
+        settings = settings.model_copy(update={"ui_enabled": True})
+    if settings.jwt_secret is not None or settings.jwt_jwks_url:
+        return settings
+    try:
+        path = dev_jwt_secret_path(settings.database_url)
+    except ValueError:
+        return settings  # no file to keep it in: the page asks for a token
+    secret = load_or_create_dev_jwt_secret(path)
+    return settings.model_copy(update={"jwt_secret": SecretStr(secret)})
+
+
+def ui_address(settings: Settings, host: str, port: int) -> str | None:
+    """The page's URL, signed in as the demo workspace when dev holds the JWT secret."""
+    if not settings.ui_enabled:
+        return None
+    url = f"http://{host}:{port}/ui/"
+    secret = reveal(settings.jwt_secret)
+    if secret is None:
+        return url
+    token = mint_dashboard_jwt(
+        secret,
+        workspace_id=DEMO_WORKSPACE_ID,
+        workspace_claim=settings.jwt_workspace_claim,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    return f"{url}#token={token}"
 
 
 async def issue_dev_key(database_url: str) -> str:
@@ -145,7 +189,8 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
 
     The database is a SQLite file (XERO_CONNECTOR_DATABASE_URL) with its keyring in a file beside
     it; jobs run in-process; without real Xero credentials the sandbox stands in for Xero on
-    --sandbox-port. Once serving, it prints a fresh API key and revokes the previous dev key.
+    --sandbox-port. Once serving, it prints a fresh API key and revokes the previous dev key,
+    then the integration page's address, signed in as the demo workspace.
     """
     settings = Settings()
     configure_logging(settings.log_level, json=False)
@@ -155,7 +200,7 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
         settings = settings.model_copy(update={"redis_url": None})
     sandbox = None
     try:
-        settings = with_dev_keyring(settings)
+        settings = with_dev_ui(with_dev_keyring(settings))
         settings.check_for_dev()
         if not settings.has_real_xero_credentials:
             settings, sandbox = build_dev_sandbox(
@@ -172,6 +217,9 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
 
     async def hand_out_key() -> None:
         typer.echo(f"API key: {await issue_dev_key(settings.database_url)}")
+        page = ui_address(settings, host, port)
+        if page is not None:
+            typer.echo(f"Integration page: {page}")
         log.info(
             "dev_serving",
             url=f"http://{host}:{port}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -38,12 +39,7 @@ def load_or_create_dev_keyring(path: Path) -> str:
     and hard-linked into place, so a concurrent starter or a crash leaves either no file or a
     complete one.
     """
-    if not path.exists():
-        _create(path, generate_key_entry())
-    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        # A copy or an old umask widened it; the file is key material.
-        path.chmod(_OWNER_ONLY)
-    value = path.read_text(encoding="ascii").strip()
+    value = load_or_create_private_file(path, generate_key_entry)
     try:
         LocalKeyring.from_setting(value)
     except ConfigurationError:
@@ -52,6 +48,16 @@ def load_or_create_dev_keyring(path: Path) -> str:
             "restore it, or delete it together with the dev database"
         ) from None
     return value
+
+
+def load_or_create_private_file(path: Path, generate: Callable[[], str]) -> str:
+    """The ASCII value kept at ``path`` (owner-only), written from ``generate()`` on first use."""
+    if not path.exists():
+        _create(path, generate())
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        # A copy or an old umask widened it; the file is key material.
+        path.chmod(_OWNER_ONLY)
+    return path.read_text(encoding="ascii").strip()
 
 
 def _create(path: Path, value: str) -> None:
