@@ -19,6 +19,7 @@ from xero_connector.api.problems import PROBLEM_JSON
 from xero_connector.api.schemas import WORKSPACE_REQUIRED, ConnectRequest
 from xero_connector.connections import get_connection
 from xero_connector.db.models import Connection
+from xero_connector.logs import bind_log_ids
 
 NOT_FOUND = "No such connection, or one of a workspace the caller may not see."
 
@@ -36,17 +37,23 @@ async def connection_in_scope(
     connection_id: Annotated[str, Path()], caller: CallerDep, session: SessionDep
 ) -> Connection:
     """The connection of the path, when the caller may see its workspace (404 otherwise)."""
-    return await get_connection(session, connection_id, visible=caller.can_see)
+    connection = await get_connection(session, connection_id, visible=caller.can_see)
+    bind_log_ids(workspace_id=connection.workspace_id, connection_id=connection.id)
+    return connection
 
 
-def workspace_in_scope(
+# The checks below are coroutines so that they run in the request's task: the log ids they bind
+# would be lost in a thread pool's context.
+async def workspace_in_scope(
     caller: CallerDep,
     workspace_id: Annotated[
         str | None, Query(max_length=128, description=WORKSPACE_REQUIRED)
     ] = None,
 ) -> str:
     """The workspace of the query, checked against the caller's binding."""
-    return caller.workspace_for(workspace_id)
+    workspace = caller.workspace_for(workspace_id)
+    bind_log_ids(workspace_id=workspace)
+    return workspace
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,14 @@ class ScopedConnect:
     return_url: str | None
 
 
-def connect_in_scope(body: ConnectRequest, caller: CallerDep) -> ScopedConnect:
+async def connect_in_scope(body: ConnectRequest, caller: CallerDep) -> ScopedConnect:
     """The body of ``POST /v1/connect``, its workspace checked against the caller's binding."""
-    return ScopedConnect(caller.workspace_for(body.workspace_id), body.return_url)
+    workspace = caller.workspace_for(body.workspace_id)
+    bind_log_ids(workspace_id=workspace)
+    return ScopedConnect(workspace, body.return_url)
 
 
-def acts_on_no_workspace(caller: CallerDep) -> None:
+async def acts_on_no_workspace(caller: CallerDep) -> None:
     """For a route that reads or changes nothing of any workspace (``/v1/me``)."""
 
 
