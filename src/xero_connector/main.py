@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
-from xero_connector.api import callback, connect, connections, health, me, metrics
+from xero_connector.api import audit_events, callback, connect, connections, health, me, metrics
 from xero_connector.api.body_limit import BodyLimitMiddleware
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.cors import ProblemCORSMiddleware
@@ -35,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     callback.router,
     connections.router,
     me.router,
+    audit_events.router,
 )
 """Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
 

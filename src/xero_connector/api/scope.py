@@ -56,6 +56,25 @@ async def workspace_in_scope(
     return workspace
 
 
+async def audit_workspace_in_scope(
+    caller: CallerDep,
+    workspace_id: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Only this workspace's events. Omitted: every event for an unbound "
+            "key, the key's own workspace for a bound one (naming another one: 403).",
+        ),
+    ] = None,
+) -> str | None:
+    """The workspace whose audit events are read; None (all of them) only for an unbound key."""
+    if workspace_id is None and caller.workspace_id is None:
+        return None
+    workspace = caller.workspace_for(workspace_id)
+    bind_log_ids(workspace_id=workspace)
+    return workspace
+
+
 @dataclass(frozen=True)
 class ScopedConnect:
     """A connect request and the workspace it acts on."""
@@ -78,11 +97,13 @@ async def acts_on_no_workspace(caller: CallerDep) -> None:
 WORKSPACE_CHECKS: tuple[Callable[..., Any], ...] = (
     connection_in_scope,
     workspace_in_scope,
+    audit_workspace_in_scope,
     connect_in_scope,
     acts_on_no_workspace,
 )
 
 ConnectionInScope = Annotated[Connection, Depends(connection_in_scope)]
 WorkspaceInScope = Annotated[str, Depends(workspace_in_scope)]
+AuditWorkspaceInScope = Annotated[str | None, Depends(audit_workspace_in_scope)]
 ConnectInScope = Annotated[ScopedConnect, Depends(connect_in_scope)]
 NO_WORKSPACE = Depends(acts_on_no_workspace)
