@@ -45,6 +45,10 @@ READS: dict[str, tuple[str, Call]] = {
     "invoices": ("/Invoices", lambda a: a.get("/Invoices")),
     "invoices paged": ("/Invoices", lambda a: a.get("/Invoices", page=1)),
     "bank transactions": ("/BankTransactions", lambda a: a.get("/BankTransactions")),
+    "tax rate by type": ("/TaxRates/{TaxType}", lambda a: a.get("/TaxRates/OUTPUT")),
+    "invoices summary": ("/Invoices", lambda a: a.get("/Invoices", summaryOnly="true")),
+    "contacts search": ("/Contacts", lambda a: a.get("/Contacts", searchTerm="cust")),
+    "invoices mine": ("/Invoices", lambda a: a.get("/Invoices", createdByMyApp="true")),
 }
 
 

@@ -2,7 +2,8 @@
 
 The top-level ``migrations/`` is reached inside the package through the link
 ``xero_connector/migrations`` and built into the wheel as package data, so an installed wheel
-migrates from any working directory; no ``alembic.ini`` is needed at run time (the project root's is for writing revisions).
+migrates from any working directory; no ``alembic.ini`` is needed at run time (the project
+root's is for writing revisions).
 """
 
 from __future__ import annotations

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from xero_connector.sandbox.accounting import AccountingStore, build_accounting_router
+from xero_connector.sandbox.accounting.responses import not_found
 from xero_connector.sandbox.connections import build_connections_router
 from xero_connector.sandbox.fault_control import build_fault_router
 from xero_connector.sandbox.faults import FaultsMiddleware
@@ -37,6 +41,14 @@ class Sandbox:
     accounting: AccountingStore
 
 
+async def _xero_not_found(request: Request, exc: Exception) -> Response:
+    """An unknown path under ``/api.xro/2.0`` answers Xero's 404 body, not FastAPI's."""
+    if request.url.path.startswith("/api.xro/2.0"):
+        return not_found()
+    detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+    return JSONResponse({"detail": detail}, status_code=404)
+
+
 def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     """A fresh sandbox with its own state, signing key and counters.
 
@@ -57,6 +69,7 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(build_inspection_router(world, identity, limiter, accounting))
     app.include_router(build_fault_router(world))
     app.include_router(build_settings_control_router(world, accounting, limiter))
+    app.add_exception_handler(404, _xero_not_found)
     app.add_middleware(FaultsMiddleware, world=world)
     app.add_middleware(LimitsMiddleware, world=world, limiter=limiter)  # outermost
     app.state.sandbox = Sandbox(world, identity, limiter, accounting)

@@ -55,6 +55,7 @@ def build_inspection_router(
                     "tenant_per_minute": config.tenant_per_minute,
                     "tenant_per_day": config.tenant_per_day,
                     "app_per_minute": config.app_per_minute,
+                    "windows": config.limit_windows,
                 },
                 "faults": fault_state(world),
             },

@@ -46,7 +46,7 @@ def organisation_body(org: Organisation) -> Body:
     """GET /Organisation's element for a seeded organisation."""
     pays_tax = org.country != "US"
     return {
-        "OrganisationID": seed_id(org.tenant_id, "organisation", org.tenant_id),
+        "OrganisationID": org.tenant_id,  # Xero: the same GUID as the connection's tenantId
         "APIKey": seed_id(org.tenant_id, "apikey", org.short_code).replace("-", "")[:30].upper(),
         "Name": org.name,
         "LegalName": f"{org.name} Pty Ltd" if org.country == "AU" else f"{org.name} Ltd",

@@ -19,6 +19,7 @@ class WriteContext:
     unit_dp: int
     new_id: Callable[[], str]
     method: str  # "PUT" creates only; "POST" creates or updates
+    app_id: str = ""  # the client id of the calling app (documents remember who created them)
 
 
 @dataclass(slots=True)

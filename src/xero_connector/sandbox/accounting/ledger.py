@@ -101,6 +101,7 @@ class Record:
     id: str
     updated_ms: int
     body: Body
+    created_by: str = ""  # the client id of the app that created it ("" = seeded); createdByMyApp
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 
 from xero_connector.sandbox.accounting.ledger import Body, Record
 from xero_connector.sandbox.accounting.msdates import ms_of, parse_modified_since
-from xero_connector.sandbox.accounting.where import QueryParseError, parse_where
+from xero_connector.sandbox.accounting.where import FieldTree, QueryParseError, parse_where
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -57,11 +57,13 @@ def select(
     query: Mapping[str, str],
     modified_since: str | None,
     id_lists: Mapping[str, str] | None = None,
+    fields: FieldTree | None = None,
 ) -> Page:
     """The page of bodies a GET answers. ``id_lists`` maps a query parameter (``IDs``) to the body
-    field its comma-separated values match (``InvoiceID``)."""
+    field its comma-separated values match (``InvoiceID``); ``fields`` (from the schema) makes
+    ``where`` refuse unknown fields."""
     since = parse_modified_since(modified_since) if modified_since else None
-    predicate = parse_where(query.get("where", ""))
+    predicate = parse_where(query.get("where", ""), fields)
     wanted: list[tuple[str, set[str]]] = []
     for parameter, field in (id_lists or {}).items():
         if raw := query.get(parameter):

@@ -7,7 +7,7 @@ Routes are plain Starlette endpoints on a FastAPI ``APIRouter`` (no request mode
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -17,6 +17,8 @@ from starlette.responses import Response
 from xero_connector.sandbox.accounting.charts import SEED_MS
 from xero_connector.sandbox.accounting.ledger import Ledger, Record
 from xero_connector.sandbox.accounting.listing import select
+from xero_connector.sandbox.accounting.query_params import allowed_parameters, unknown_parameter
+from xero_connector.sandbox.accounting.read_options import narrow, shape
 from xero_connector.sandbox.accounting.resources import RESOURCES, ResourceSpec
 from xero_connector.sandbox.accounting.responses import (
     envelope,
@@ -24,14 +26,24 @@ from xero_connector.sandbox.accounting.responses import (
     not_found,
     query_parse_error,
 )
-from xero_connector.sandbox.accounting.schema import find_spec
+from xero_connector.sandbox.accounting.schema import field_tree, find_spec, load_components
 from xero_connector.sandbox.accounting.store import AccountingStore
 from xero_connector.sandbox.accounting.strict import BodyChecker
-from xero_connector.sandbox.accounting.where import QueryParseError
+from xero_connector.sandbox.accounting.where import FieldTree, QueryParseError
 from xero_connector.sandbox.accounting.writes import WriteDeps, handle_write
 from xero_connector.sandbox.world import AccessDenied, World
 
 BASE = "/api.xro/2.0"
+# the schema component of one element of each collection the sandbox serves (for ``where``)
+ELEMENTS = {
+    "Organisations": "Organisation",
+    "Accounts": "Account",
+    "TaxRates": "TaxRate",
+    "TrackingCategories": "TrackingCategory",
+    "Contacts": "Contact",
+    "Invoices": "Invoice",
+    "BankTransactions": "BankTransaction",
+}
 Handler = Callable[[Request, str], Awaitable[Response]]
 
 
@@ -41,10 +53,18 @@ def build_accounting_router(
     """The Accounting API router. In strict mode (``world.config.strict``) it loads and compiles the
     spec's request schemas now, and raises ``SpecNotFoundError`` if the spec cannot be found."""
     checkers = None
+    parameters: dict[tuple[str, str], frozenset[str]] | None = None
+    trees: dict[str, FieldTree] = {}
     if world.config.strict:
         spec_path = find_spec(openapi_dir)
         checkers = {
             r.collection: BodyChecker(spec_path, r.collection, r.element) for r in RESOURCES
+        }
+        parameters = allowed_parameters(spec_path)
+        trees = {
+            collection: field_tree(spec_path, element)
+            for collection, element in ELEMENTS.items()
+            if element in load_components(spec_path)
         }
     deps = WriteDeps(world, store, checkers)
     router = APIRouter()
@@ -57,6 +77,16 @@ def build_accounting_router(
                 )
             except AccessDenied as denied:
                 return json_response(denied.body, denied.status)
+            if parameters is not None and (
+                unknown := unknown_parameter(
+                    parameters, request.method, path, list(request.query_params.keys())
+                )
+            ):
+                return query_parse_error(
+                    f"The query parameter '{unknown}' is not one Xero lists for "
+                    f"{request.method} {path}; Xero would ignore it (and answer everything), "
+                    "the sandbox in strict mode refuses it."
+                )
             try:
                 return await handler(request, tenant_id)
             except QueryParseError as error:
@@ -78,6 +108,7 @@ def build_accounting_router(
                 records(store.ledger(tenant_id), request),
                 request.query_params,
                 request.headers.get("if-modified-since") if modified_since else None,
+                fields=trees.get(collection),
             )
             extra = {"pagination": page.pagination} if page.pagination else {}
             return json_response(envelope(collection, page.items, store.now_ms(), **extra))
@@ -92,11 +123,11 @@ def build_accounting_router(
     add("/TrackingCategories", listing("TrackingCategories", _tracking), ["GET"])
     add(
         "/TrackingCategories/{key}",
-        _one_setting(store, "TrackingCategories", _tracking, "TrackingCategoryID"),
+        _one_setting(store, "TrackingCategories", _any_tracking, "TrackingCategoryID"),
         ["GET"],
     )
     for spec in RESOURCES:
-        _add_documents(add, deps, spec)
+        _add_documents(add, deps, spec, trees.get(spec.collection))
     return router
 
 
@@ -117,8 +148,9 @@ def _tax_rates(ledger: Ledger, request: Request) -> list[Record]:
     ]
 
 
-def _tracking(ledger: Ledger, request: Request) -> list[Record]:
-    archived = request.query_params.get("includeArchived", "").lower() == "true"
+def _tracking(ledger: Ledger, request: Request, *, archived: bool | None = None) -> list[Record]:
+    if archived is None:
+        archived = request.query_params.get("includeArchived", "").lower() == "true"
     records = []
     for category in ledger.tracking.values():
         if category.status != "ACTIVE" and not archived:
@@ -128,6 +160,11 @@ def _tracking(ledger: Ledger, request: Request) -> list[Record]:
             body["Options"] = [o for o in body["Options"] if o["Status"] == "ACTIVE"]
         records.append(Record(category.category_id, category.updated_ms, body))
     return records
+
+
+def _any_tracking(ledger: Ledger, request: Request) -> list[Record]:
+    """A category read by its id: whatever its status, with all its options."""
+    return _tracking(ledger, request, archived=True)
 
 
 def _one_setting(
@@ -147,21 +184,25 @@ def _one_setting(
 
 
 def _add_documents(
-    add: Callable[[str, Handler, list[str]], None], deps: WriteDeps, spec: ResourceSpec
+    add: Callable[[str, Handler, list[str]], None],
+    deps: WriteDeps,
+    spec: ResourceSpec,
+    fields: FieldTree | None,
 ) -> None:
-    store = deps.store
+    store, world = deps.store, deps.world
 
     async def read_many(request: Request, tenant_id: str) -> Response:
-        records = spec.records(store.ledger(tenant_id)).values()
-        if spec is not None and spec.collection == "Contacts":
-            archived = request.query_params.get("includeArchived", "").lower() == "true"
-            if not archived:
-                records = [r for r in records if r.body["ContactStatus"] != "ARCHIVED"]  # type: ignore[assignment]
-        page = select(
-            records, request.query_params, request.headers.get("if-modified-since"), spec.id_lists
-        )
+        query = request.query_params
+        records: Iterable[Record] = spec.records(store.ledger(tenant_id)).values()
+        if spec.collection == "Contacts" and query.get("includeArchived", "").lower() != "true":
+            records = (r for r in records if r.body["ContactStatus"] != "ARCHIVED")
+        app_id = world.app_of(request.headers.get("authorization"))
+        records = narrow(spec.collection, records, query, app_id)
+        since = request.headers.get("if-modified-since")
+        page = select(records, query, since, spec.id_lists, fields)
         extra = {"pagination": page.pagination} if page.pagination else {}
-        return json_response(envelope(spec.collection, page.items, store.now_ms(), **extra))
+        items = shape(spec.collection, page.items, query)
+        return json_response(envelope(spec.collection, items, store.now_ms(), **extra))
 
     async def read_one(request: Request, tenant_id: str) -> Response:
         found = spec.find(store.ledger(tenant_id), request.path_params["key"])

@@ -23,6 +23,8 @@ from typing import Any
 import fastjsonschema
 import yaml
 
+from xero_connector.sandbox.accounting.where import FieldTree
+
 ENV_VAR = "XERO_SANDBOX_OPENAPI_DIR"
 SPEC_FILE = "xero_accounting.yaml"
 _RELATIVE = Path("shared") / "xero-openapi"
@@ -157,3 +159,22 @@ def wrapper_validator(spec_path: Path, name: str, key: str) -> Validator:
     wrapper = convert(load_components(spec_path)[name], closed=True)
     wrapper["properties"][key] = {"type": "array"}
     return compile_schema(spec_path, wrapper, closed=True)
+
+
+@lru_cache(maxsize=32)
+def field_tree(spec_path: Path, name: str, depth: int = 3) -> FieldTree:
+    """The fields of component ``name`` for ``where`` (nested objects ``depth`` levels deep)."""
+    components = load_components(spec_path)
+    fields: dict[str, tuple[str, FieldTree | None]] = {}
+    properties: dict[str, Any] = dict(components[name].get("properties", {}))
+    for extra in _UNLISTED.get(name, ()):
+        properties.setdefault(extra, {"type": "string"})
+    for field, node in properties.items():
+        sub: FieldTree | None = None
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if ref and depth > 1:
+            target = str(ref).rsplit("/", 1)[-1]
+            if "properties" in components.get(target, {}):
+                sub = field_tree(spec_path, target, depth - 1)
+        fields[field.lower()] = (field, sub)
+    return FieldTree(name, fields)

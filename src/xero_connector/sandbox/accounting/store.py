@@ -59,7 +59,13 @@ class AccountingStore:
         return self.ledgers[tenant_id]
 
     def context(
-        self, tenant_id: str, method: str, *, unit_dp: int = 2, now_ms: int | None = None
+        self,
+        tenant_id: str,
+        method: str,
+        *,
+        unit_dp: int = 2,
+        now_ms: int | None = None,
+        app_id: str = "",
     ) -> WriteContext:
         """What a write to ``tenant_id`` runs with (sandbox time unless ``now_ms`` is given)."""
         ledger = self.ledgers[tenant_id]
@@ -71,6 +77,7 @@ class AccountingStore:
             unit_dp=unit_dp,
             new_id=self.new_id,
             method=method,
+            app_id=app_id,
         )
 
     def counts(self) -> dict[str, dict[str, int]]:

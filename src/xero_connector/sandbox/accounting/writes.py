@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from xero_connector.sandbox.accounting.context import Outcome, WriteContext
+from xero_connector.sandbox.accounting.error_elements import serialise_error_element
 from xero_connector.sandbox.accounting.idempotency import MAX_KEY_LENGTH, fingerprint
 from xero_connector.sandbox.accounting.ledger import Body
 from xero_connector.sandbox.accounting.resources import ResourceSpec
@@ -58,10 +59,15 @@ def _apply_one(ctx: WriteContext, spec: ResourceSpec, element: Any, path_id: str
             )
         if ctx.method == "PUT":
             return Outcome(errors=[f"{spec.label} '{given}' already exists; update it with POST."])
-    return spec.apply(ctx, element, existing)
+    outcome = spec.apply(ctx, element, existing)
+    if outcome.record is not None:
+        outcome.record.created_by = existing.created_by if existing else ctx.app_id
+    return outcome
 
 
 def _result(spec: ResourceSpec, element: Any, outcome: Outcome) -> Body:
+    """An element of the answer: the stored document (OK/WARNING) or, for ERROR, the element
+    in Xero's serialisation with its validation errors."""
     if outcome.record is not None:
         result: Body = {
             **outcome.record.body,
@@ -71,7 +77,7 @@ def _result(spec: ResourceSpec, element: Any, outcome: Outcome) -> Body:
         if outcome.warnings:
             result["Warnings"] = [{"Message": message} for message in outcome.warnings]
         return result
-    echo: Body = dict(element) if isinstance(element, dict) else {}
+    echo = serialise_error_element(spec.collection, spec.id_field, element)
     echo["StatusAttributeString"] = "ERROR"
     echo["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
     if spec.error_flag:
@@ -79,15 +85,22 @@ def _result(spec: ResourceSpec, element: Any, outcome: Outcome) -> Body:
     return echo
 
 
-def _strict(deps: WriteDeps, spec: ResourceSpec, data: Any, route: str) -> Response | None:
+def _strict(
+    deps: WriteDeps, spec: ResourceSpec, data: Any, route: str
+) -> Response | dict[int, str]:
+    """A whole-request 400 for a body Xero could not read, else the elements that fail on their
+    own (index -> message); every violation is counted either way."""
     if deps.checkers is None:
-        return None
+        return {}
     violations = deps.checkers[spec.collection].check(data)
     if not violations:
-        return None
+        return {}
     deps.world.stats.schema_violations.extend(v.as_dict(route) for v in violations)
-    detail = "; ".join(v.message for v in violations[:5])
-    return post_data_invalid(f"JSON for post data was invalid: {detail}")
+    unreadable = [v for v in violations if not v.per_element]
+    if unreadable:
+        detail = "; ".join(v.message for v in unreadable[:5])
+        return post_data_invalid(f"JSON for post data was invalid: {detail}")
+    return {v.index: v.message for v in violations if v.index is not None}
 
 
 def _process(
@@ -103,8 +116,9 @@ def _process(
     except orjson.JSONDecodeError as error:
         return post_data_invalid(f"JSON for post data was invalid: {error}")
     route = f"{request.method} /api.xro/2.0/{spec.collection}"
-    if (rejected := _strict(deps, spec, data, route)) is not None:
-        return rejected
+    failing = _strict(deps, spec, data, route)
+    if isinstance(failing, Response):
+        return failing
     if isinstance(data, dict) and isinstance(data.get(spec.collection), list):
         elements: list[Any] = data[spec.collection]
     elif isinstance(data, dict) and spec.collection not in data:
@@ -113,9 +127,20 @@ def _process(
         return post_data_invalid(f"JSON for post data was invalid: expected {spec.collection}")
     query = request.query_params
     ctx = deps.store.context(
-        tenant_id, request.method, unit_dp=4 if query.get("unitdp") == "4" else 2
+        tenant_id,
+        request.method,
+        unit_dp=4 if query.get("unitdp") == "4" else 2,
+        app_id=deps.world.app_of(request.headers.get("authorization")),
     )
-    outcomes = [(element, _apply_one(ctx, spec, element, path_id)) for element in elements]
+    outcomes = [
+        (
+            element,
+            Outcome(errors=[failing[index]])
+            if index in failing
+            else _apply_one(ctx, spec, element, path_id),
+        )
+        for index, element in enumerate(elements)
+    ]
     summarize = query.get("summarizeErrors", "true").lower() != "false"
     if summarize and any(outcome.errors for _, outcome in outcomes):
         number, type_, message = VALIDATION_EXCEPTION
