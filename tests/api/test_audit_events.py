@@ -135,7 +135,13 @@ async def test_the_audit_log_needs_a_credential(client: httpx.AsyncClient) -> No
 
 @pytest.mark.parametrize(
     "params",
-    [{"cursor": "not-a-cursor"}, {"since": "2026-11-30T12:00:00"}, {"limit": "0"}, {"since": "x"}],
+    [
+        {"cursor": "not-a-cursor"},
+        {"since": "2026-11-30T12:00:00"},
+        {"since": "0.5"},
+        {"since": "x"},
+        {"limit": "0"},
+    ],
 )
 async def test_bad_parameters_are_422(
     client: httpx.AsyncClient, make_key: MakeKey, params: dict[str, str]

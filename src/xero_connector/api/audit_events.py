@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
 
 from xero_connector.api.deps import CallerDep, SessionDep
 from xero_connector.api.problems import PROBLEM_JSON
@@ -16,6 +17,18 @@ from xero_connector.auth.policy import Action
 from xero_connector.db.models import AuditEvent
 
 router = APIRouter(prefix="/v1", tags=["audit"])
+
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _rfc3339_only(value: object) -> object:
+    """pydantic also reads numbers as Unix times; the contract says an RFC 3339 date-time."""
+    if isinstance(value, str) and not _RFC3339_START.match(value):
+        raise ValueError("since must be an RFC 3339 date-time with a time zone")
+    return value
+
+
+Since = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
 
 class AuditEventOut(BaseModel):
@@ -77,7 +90,7 @@ async def read_audit_events(
         str | None, Query(max_length=64, description="Only this action (`connection.disconnect`).")
     ] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Only events at or after this RFC 3339 time.")
+        Since | None, Query(description="Only events at or after this RFC 3339 time.")
     ] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
