@@ -38,7 +38,9 @@ from xero_connector.tokens.locks import GrantLocks, LocalGrantLocks, PgAdvisoryG
 from xero_connector.tokens.refresh import RefreshPolicy
 from xero_connector.tokens.service import TokenService
 from xero_connector.vault import LocalKeyring, Vault
+from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import XeroEndpoints, XeroIdentity
+from xero_connector.xero_api_setup import xero_api_client
 
 
 @dataclass(kw_only=True)
@@ -64,6 +66,8 @@ class AppContext:
     state_ttl_seconds: int = 600
     # The token layer's TokenService (None without Xero credentials or keyring).
     token_service: TokenService | None = None
+    # The Accounting API client and its rate limiter (None exactly when token_service is).
+    xero_api: XeroApiClient | None = None
     # Where requests enqueue jobs after commit: arq with Redis, the in-process runner in dev
     # (None: no jobs, e.g. no Xero credentials in dev).
     dispatcher: Dispatcher | None = None
@@ -83,6 +87,8 @@ class AppContext:
             await self.in_process_runner.stop()
         if self.token_service is not None:
             await self.token_service.drain()
+        if self.xero_api is not None:
+            await self.xero_api.aclose()
         if self.xero_identity is not None:
             await self.xero_identity.aclose()
         await self.http.aclose()
@@ -137,14 +143,16 @@ def grant_locks(settings: Settings, engine: AsyncEngine) -> GrantLocks:
 
 @dataclass(frozen=True)
 class XeroServices:
-    """The vault, the Xero identity client and the token service; None where not configured.
+    """The vault, the Xero identity client, the token service and the Accounting API client;
+    None where not configured.
 
-    ``tokens`` exists exactly when both ``vault`` and ``identity`` do.
+    ``tokens`` and ``api`` exist exactly when both ``vault`` and ``identity`` do.
     """
 
     vault: Vault | None
     identity: XeroIdentity | None
     tokens: TokenService | None
+    api: XeroApiClient | None = None
 
 
 def xero_services(
@@ -156,16 +164,18 @@ def xero_services(
 ) -> XeroServices:
     vault = vault_for(settings)
     identity = xero_identity(settings, http)
-    tokens = None
-    if vault is not None and identity is not None:
-        tokens = TokenService(
-            session_factory=session_factory,
-            vault=vault,
-            identity=identity,
-            locks=grant_locks(settings, engine),
-            policy=refresh_policy(settings),
-        )
-    return XeroServices(vault, identity, tokens)
+    if vault is None or identity is None:
+        return XeroServices(vault, identity, None)
+    tokens = TokenService(
+        session_factory=session_factory,
+        vault=vault,
+        identity=identity,
+        locks=grant_locks(settings, engine),
+        policy=refresh_policy(settings),
+    )
+    api = xero_api_client(settings, http=http, tokens=tokens, session_factory=session_factory)
+    identity.limiter = api.limiter  # Xero counts /connections calls in the app's minute limit
+    return XeroServices(vault, identity, tokens, api)
 
 
 # --- jobs: the tasks' resources and the API's dispatcher ------------------------------------
@@ -178,14 +188,18 @@ def task_resources(
     session_factory: async_sessionmaker[AsyncSession],
     tokens: TokenService,
     remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
 ) -> TaskResources:
     return TaskResources(
         session_factory=session_factory,
         tokens=tokens,
         remote=remote,
+        xero_api=xero_api,
         dispatcher=dispatcher,
         in_use_window=timedelta(seconds=settings.in_use_window_seconds),
         sweep_limit=settings.sweep_limit,
+        settings_max_age=timedelta(seconds=settings.settings_max_age_seconds),
+        settings_pull_interval=timedelta(seconds=settings.settings_pull_interval_seconds),
     )
 
 
@@ -195,6 +209,7 @@ def in_process_runner(
     session_factory: async_sessionmaker[AsyncSession],
     tokens: TokenService,
     remote: XeroIdentity,
+    xero_api: XeroApiClient | None = None,
 ) -> InProcessRunner:
     """``dev``'s dispatcher: the same tasks and crons as the worker, run in this event loop.
 
@@ -204,7 +219,12 @@ def in_process_runner(
         TASKS, crons(settings.sweep_interval_seconds), max_tries=settings.job_max_tries
     )
     runner.ctx["resources"] = task_resources(
-        settings, dispatcher=runner, session_factory=session_factory, tokens=tokens, remote=remote
+        settings,
+        dispatcher=runner,
+        session_factory=session_factory,
+        tokens=tokens,
+        remote=remote,
+        xero_api=xero_api,
     )
     return runner
 
@@ -224,7 +244,11 @@ def app_dispatcher(
     if services.tokens is None or services.identity is None:
         return None
     return in_process_runner(
-        settings, session_factory=session_factory, tokens=services.tokens, remote=services.identity
+        settings,
+        session_factory=session_factory,
+        tokens=services.tokens,
+        remote=services.identity,
+        xero_api=services.api,
     )
 
 
@@ -269,6 +293,7 @@ def build_context(settings: Settings) -> AppContext:
         xero_scopes=tuple(settings.scopes),
         state_ttl_seconds=settings.state_ttl_seconds,
         token_service=services.tokens,
+        xero_api=services.api,
         dispatcher=app_dispatcher(
             settings, redis=redis, session_factory=session_factory, services=services
         ),
@@ -306,6 +331,7 @@ def build_worker(settings: Settings, dispatcher: Dispatcher) -> tuple[AppContext
         vault=services.vault,
         xero_identity=services.identity,
         token_service=services.tokens,
+        xero_api=services.api,
         dispatcher=dispatcher,
         engine=engine,
     )
@@ -315,6 +341,7 @@ def build_worker(settings: Settings, dispatcher: Dispatcher) -> tuple[AppContext
         session_factory=sessions,
         tokens=services.tokens,
         remote=services.identity,
+        xero_api=services.api,
     )
     return context, resources
 

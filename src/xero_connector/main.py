@@ -8,10 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
-from xero_connector.api import audit_events, callback, connect, connections, health, me, metrics
+from xero_connector.api import (
+    audit_events,
+    callback,
+    connect,
+    connections,
+    health,
+    ingest,
+    mappings,
+    me,
+    metrics,
+    records,
+)
+from xero_connector.api import settings as settings_routes
 from xero_connector.api.body_limit import BodyLimitMiddleware
 from xero_connector.api.caller_first import install_caller_first
 from xero_connector.api.cors import ProblemCORSMiddleware
+from xero_connector.api.idempotency import IdempotencyMiddleware
 from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.outage import install_outage_handler
@@ -34,7 +47,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     connect.router,
     callback.router,
     connections.router,
+    settings_routes.router,
+    mappings.router,
     me.router,
+    ingest.router,
+    records.router,
     audit_events.router,
 )
 """Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
@@ -78,6 +95,9 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     install_problem_handlers(app)
     install_caller_first(app)
     install_outage_handler(app)
+    # Innermost: it sees the body the limit let through and the route's whole answer; a replayed
+    # answer is counted and gets CORS headers like any other.
+    app.add_middleware(IdempotencyMiddleware)
     # Inside CORS, so a 413 to an allowed browser origin still carries its CORS headers.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ProblemCORSMiddleware, origins=settings.cors_origin_list)

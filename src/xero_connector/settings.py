@@ -124,11 +124,48 @@ class Settings(BaseSettings):
     job_max_tries: int = Field(
         8, description="Tries of a job failing transiently before it waits for the sweeper."
     )
-    tenant_concurrency: int = Field(5, description="Xero calls in flight per tenant.")
-    tenant_calls_per_minute: int = Field(60, description="Xero calls per tenant per minute.")
-    tenant_calls_per_day: int = Field(5000, description="Xero calls per tenant per day.")
-    app_calls_per_minute: int = Field(10000, description="Xero calls per minute, app-wide.")
+    xero_tenant_concurrency: int = Field(
+        5, ge=1, description="Xero calls in flight per tenant, across all processes."
+    )
+    xero_tenant_minute_limit: int = Field(
+        60, ge=1, description="Xero calls per tenant in any 60 seconds, across all processes."
+    )
+    xero_tenant_day_limit: int = Field(
+        5000, ge=1, description="Xero calls per tenant in any 24 hours, across all processes."
+    )
+    xero_app_minute_limit: int = Field(
+        10000, ge=1, description="Xero calls in any 60 seconds, app-wide (tenantless ones too)."
+    )
+    xero_limit_time_scale: float = Field(
+        1.0,
+        gt=0,
+        description="Divides every rate-limit window (tests and benchmarks against a sandbox "
+        "started with the same --time-scale).",
+    )
+    xero_limit_margin_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Added to each rate-limit window (in Xero seconds, scaled like the windows).",
+    )
+    xero_limit_lease_seconds: float = Field(
+        90.0,
+        gt=0,
+        description="A limiter slot held by a process that died comes back after this (real "
+        "seconds; live calls renew their lease).",
+    )
     xero_timeout_seconds: float = Field(30.0, description="Timeout of one Xero HTTP call.")
+    settings_max_age_seconds: int = Field(
+        3600,
+        ge=0,
+        description="Before a push, the organisation's settings are pulled in full again when "
+        "the last full pull is older than this.",
+    )
+    settings_pull_interval_seconds: int = Field(
+        21600,
+        ge=60,
+        description="The settings cron pulls what changed (If-Modified-Since) of every active "
+        "connection last pulled longer ago than this.",
+    )
     state_ttl_seconds: int = Field(600, description="Lifetime of a pending OAuth state.")
     max_body_bytes: int = Field(
         48 * 1024 * 1024,

@@ -220,7 +220,7 @@ async def test_me_describes_the_caller_and_its_rights(client: httpx.AsyncClient)
         "actor": "jwt:user-7",
         "role": "dashboard",
         "workspace_id": "ws-1",
-        "actions": ["connect", "read", "disconnect"],
+        "actions": ["connect", "read", "map", "sync", "disconnect"],
     }
 
 
@@ -229,7 +229,15 @@ async def test_me_lists_only_actions_that_some_route_performs(
 ) -> None:
     response = await client.get("/v1/me", headers=bearer(await make_key(Role.SERVICE)))
 
-    assert response.json()["actions"] == ["connect", "read", "disconnect", "audit"]
+    assert response.json()["actions"] == [
+        "connect",
+        "read",
+        "map",
+        "ingest",
+        "sync",
+        "disconnect",
+        "audit",
+    ]
 
 
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:

@@ -22,10 +22,8 @@ from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
 from xero_connector.db.unit_of_work import committing
 from xero_connector.errors import ServiceUnavailable
-from xero_connector.jobs.after_commit import AfterCommitJobs
+from xero_connector.jobs.after_commit import SESSION_KEY, AfterCommitJobs, jobs_of
 from xero_connector.logs import bind_log_ids
-
-_JOBS = "after_commit_jobs"
 
 
 def get_context(request: Request) -> AppContext:
@@ -41,7 +39,7 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
     async with context.session_factory() as session:
         jobs = AfterCommitJobs(session, context.dispatcher) if context.dispatcher else None
-        session.info[_JOBS] = jobs
+        session.info[SESSION_KEY] = jobs
         try:
             async with committing(session):
                 yield session
@@ -56,8 +54,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_jobs(session: SessionDep) -> AfterCommitJobs | None:
-    jobs = session.info.get(_JOBS)
-    return jobs if isinstance(jobs, AfterCommitJobs) else None
+    return jobs_of(session)
 
 
 JobsDep = Annotated[AfterCommitJobs | None, Depends(get_jobs)]

@@ -1,8 +1,9 @@
 """The generated OpenAPI document, adjusted to say what the API really answers on errors.
 
 FastAPI documents 422 with its own ``HTTPValidationError`` shape; ours is problem+json (a route's
-own 422 description is kept). Every authenticated operation also documents 401 and 403, and
-every ``/v1`` operation 503 (the database or the Xero configuration unavailable).
+own 422 description is kept). Every authenticated operation also documents 401 and 403, every
+authenticated POST the ``Idempotency-Key`` header, and every ``/v1`` operation 503 (the database
+or the Xero configuration unavailable). The ingestion item schemas are added to the components.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
+from xero_connector.api.ledger_schemas import ITEM_MODELS
 from xero_connector.api.problems import PROBLEM_JSON, PROBLEM_SCHEMA
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -23,6 +26,17 @@ _DESCRIPTIONS = {
     "503": "Service unavailable: the database is down, or Xero or the keyring is not configured",
 }
 _FASTAPIS_422 = "Validation Error"
+
+
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Within 24 hours the same key and request get the first answer again "
+    "(`Idempotent-Replayed: true`); the same key with another request is 422; while the first "
+    "request runs, 409. Scoped to the caller and its workspace.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 
 
 def _problem_response(status: str, description: str | None = None) -> dict[str, Any]:
@@ -42,8 +56,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
+    # Ingestion bodies validate each item on its own, so FastAPI never sees the item models.
+    _, item_schemas = models_json_schema(
+        [(model, "validation") for model in ITEM_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas.update(item_schemas.get("$defs", {}))
     for path, path_item in schema.get("paths", {}).items():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
+            if method == "post" and operation.get("security"):
+                operation.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
             responses = operation.setdefault("responses", {})
             if "422" in responses:
                 declared = responses["422"].get("description")

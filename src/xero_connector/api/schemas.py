@@ -69,6 +69,7 @@ class ConnectionOut(BaseModel):
     created_at: UtcDatetime
     updated_at: UtcDatetime
     disconnected_at: UtcDatetime | None = None
+    settings_pulled_at: UtcDatetime | None = None
     rate_limited_until: UtcDatetime | None = None
     last_sync: LastSync | None = None
 
@@ -84,6 +85,7 @@ class ConnectionOut(BaseModel):
             created_at=connection.created_at,
             updated_at=connection.updated_at,
             disconnected_at=connection.disconnected_at,
+            settings_pulled_at=connection.settings_pulled_at,
             rate_limited_until=_future_or_none(connection.rate_limited_until),
         )
 

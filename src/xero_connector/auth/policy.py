@@ -16,8 +16,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     """What a route does, for the authorisation check.
 
-    Map, ingest and sync belong to routes that are not built yet: they are in the rights
-    model already, but `GET /v1/me` lists only the actions of routes that exist.
+    `GET /v1/me` lists only the actions of routes that exist (``SERVED_ACTIONS``).
     """
 
     CONNECT = "connect"
@@ -37,7 +36,15 @@ RIGHTS: dict[Role, frozenset[Action]] = {
     ),
 }
 
-SERVED_ACTIONS = (Action.CONNECT, Action.READ, Action.DISCONNECT, Action.AUDIT)
+SERVED_ACTIONS = (
+    Action.CONNECT,
+    Action.READ,
+    Action.MAP,
+    Action.INGEST,
+    Action.SYNC,
+    Action.DISCONNECT,
+    Action.AUDIT,
+)
 """The actions some route performs today; add one here with its first route."""
 
 KEY_ROLES = (Role.SERVICE, Role.OPS)

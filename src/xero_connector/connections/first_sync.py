@@ -1,4 +1,4 @@
-"""The seam where a new connection's first sync will be requested."""
+"""The seam where a new connection's first settings pull (and its first sync) is requested."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.db.base import utcnow
+from xero_connector.mappings.freshness import request_settings_pull
+
 
 async def after_connected(session: AsyncSession, connection_ids: Sequence[str]) -> None:
     """Called inside the callback's transaction once its connections are written.
 
-    Deliberately a no-op today: the sync issue makes this insert the first ``sync_runs`` row (a
-    row first, in this same transaction) and has the dispatcher enqueue it only after commit.
+    Records the first settings pull as owed (a row first) and enqueues it after the commit. The
+    sync issue adds the first ``sync_runs`` row here; a sync pulls owed settings before it pushes
+    (``mappings.freshness.ensure_fresh_settings``), so it never runs ahead of the first pull.
     """
-    del session, connection_ids
+    await request_settings_pull(session, connection_ids, at=utcnow())

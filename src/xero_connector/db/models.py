@@ -109,7 +109,17 @@ class Connection(TimestampMixin, Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str | None] = mapped_column(String(64))
     base_currency: Mapped[str | None] = mapped_column(String(3))
+    # The organisation's settings (mappings/): country, the default LineAmountTypes of sales and
+    # purchases ("Tax Exclusive", ...), and the pull bookkeeping. A pull is owed while
+    # settings_pull_requested_at is after settings_full_pulled_at (or nothing was pulled yet);
+    # accounts_modified_since is Xero's own time of the last accounts answer (If-Modified-Since).
+    country: Mapped[str | None] = mapped_column(String(2))
+    default_sales_tax: Mapped[str | None] = mapped_column(String(32))
+    default_purchases_tax: Mapped[str | None] = mapped_column(String(32))
     settings_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settings_full_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settings_pull_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accounts_modified_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set while Xero's DELETE /connections/{xero_connection_id} is still owed: the next try's
     # time, with the count of failed tries (a job retries it, then gives up).
@@ -151,3 +161,68 @@ class AuditEvent(Base):
     result: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Record(TimestampMixin, Base):
+    """The outbox: one platform record (contact, invoice, bank transaction) of one connection.
+
+    ``payload`` is the platform schema, normalised (amounts as canonical decimal strings);
+    ``payload_hash`` is the sha256 of its canonical JSON, so the same content never makes a new
+    ``version``. ``synced_version`` is the version Xero holds: a record whose content changed while
+    it was being sent keeps its ``sending``/``uncertain`` status and is pending again once the sync
+    sees ``version > synced_version``. ``source_keys`` lists the mapping keys the payload uses
+    (``"<mapping kind>:<source key>"``), so unmapped keys are counted without parsing payloads.
+    ``id`` is time-ordered (UUIDv7), so ordering by it is ingestion order.
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "kind", "external_id"),
+        Index(None, "connection_id", "status", "kind", "id"),
+        Index(None, "connection_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    # contact | invoice | bank_transaction
+    kind: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    source_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # pending | blocked | sending | synced | failed | uncertain
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    xero_id: Mapped[str | None] = mapped_column(String(64))
+    synced_version: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Xero's messages or ours, newest attempt only.
+    errors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    # The sync batch holding the record while it is sending or uncertain.
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdempotencyKey(Base):
+    """One ``Idempotency-Key`` of our own API, per caller scope: the request's hash and, once it
+    finished, the response to replay. ``response_status`` is NULL while the first request runs."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# The settings cache and mappings (mappings/) live beside; imported so every table registers.
+from xero_connector.db import settings_models  # noqa: E402, F401

@@ -21,6 +21,9 @@ from xero_connector.logs import get_logger
 
 log = get_logger(__name__)
 
+SESSION_KEY = "after_commit_jobs"
+"""Where a request's session keeps its ``AfterCommitJobs`` (``session.info``)."""
+
 
 @dataclass(frozen=True)
 class PendingJob:
@@ -79,3 +82,9 @@ class AfterCommitJobs:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def jobs_of(session: AsyncSession) -> AfterCommitJobs | None:
+    """The ``AfterCommitJobs`` the composition root attached to ``session``, if any."""
+    jobs = session.info.get(SESSION_KEY)
+    return jobs if isinstance(jobs, AfterCommitJobs) else None

@@ -35,3 +35,12 @@ def revoke_job_id(grant_id: str, due_at: datetime) -> str:
 
 def check_connections_job_id(grant_id: str, generation: int) -> str:
     return f"check-connections:{grant_id}:g{generation}"
+
+
+PULL_SETTINGS = "pull_settings"
+SETTINGS_CRON = "settings_cron"
+
+
+def settings_pull_job_id(connection_id: str, at: datetime, mode: str = "full") -> str:
+    """A requested pull (``at`` = its request time) or a periodic one (``at`` = last pulled)."""
+    return f"settings-pull:{connection_id}:{mode}:{_stamp(at)}"

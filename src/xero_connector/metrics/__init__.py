@@ -11,11 +11,14 @@ from xero_connector.metrics.registry import (
     RefreshOutcome,
     job_failed,
     job_run,
+    limiter_waited,
     render,
     request_observed,
     serve_in_thread,
     set_connection_counts,
     token_refresh,
+    xero_call,
+    xero_rate_limited,
 )
 
 __all__ = [
@@ -24,9 +27,12 @@ __all__ = [
     "RefreshOutcome",
     "job_failed",
     "job_run",
+    "limiter_waited",
     "render",
     "request_observed",
     "serve_in_thread",
     "set_connection_counts",
     "token_refresh",
+    "xero_call",
+    "xero_rate_limited",
 ]

@@ -67,6 +67,35 @@ CONNECTIONS = Gauge(
     registry=REGISTRY,
 )
 
+XERO_CALLS = Counter(
+    "xero_connector_xero_calls",
+    "Accounting API calls answered (or failed without an answer: status 'error'), by endpoint "
+    "(method and resource) and status code.",
+    ["endpoint", "status"],
+    registry=REGISTRY,
+)
+LIMITER_WAIT = Histogram(
+    "xero_connector_xero_limiter_wait_seconds",
+    "Time a Xero call waited for the rate limiter before it was admitted.",
+    buckets=(0.001, 0.005, 0.025, 0.1, 0.25, 1.0, 2.5, 10.0, 30.0, 60.0, 300.0),
+    registry=REGISTRY,
+)
+XERO_RATE_LIMITED = Counter(
+    "xero_connector_xero_rate_limited",
+    "429 answers from Xero by problem (minute, day, app, concurrent).",
+    ["problem"],
+    registry=REGISTRY,
+)
+PARKED_TENANTS = Gauge(
+    "xero_connector_xero_parked_tenants",
+    "Xero tenants parked by their daily limit (rate_limited_until in the future), read from the "
+    "database at scrape time.",
+    registry=REGISTRY,
+)
+
+for _problem in ("minute", "day", "app", "concurrent"):
+    XERO_RATE_LIMITED.labels(_problem)
+
 for _outcome in REFRESH_OUTCOMES:
     TOKEN_REFRESHES.labels(_outcome)
 
@@ -92,6 +121,22 @@ def set_connection_counts(counts: Mapping[str, int]) -> None:
     """Set the connections gauge; statuses missing from ``counts`` read 0."""
     for status in {*CONNECTION_STATUSES, *counts}:
         CONNECTIONS.labels(status).set(counts.get(status, 0))
+
+
+def xero_call(endpoint: str, status: int | str) -> None:
+    XERO_CALLS.labels(endpoint, str(status)).inc()
+
+
+def limiter_waited(seconds: float) -> None:
+    LIMITER_WAIT.observe(seconds)
+
+
+def xero_rate_limited(problem: str) -> None:
+    XERO_RATE_LIMITED.labels(problem).inc()
+
+
+def set_parked_tenants(count: int) -> None:
+    PARKED_TENANTS.set(count)
 
 
 def render() -> bytes:

@@ -14,6 +14,7 @@ from xero_connector.db.base import utcnow
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.tokens.backoff import Backoff
 from xero_connector.tokens.service import TokenService
+from xero_connector.xero.client import XeroApiClient
 from xero_connector.xero.identity import TenantConnection
 
 
@@ -35,9 +36,16 @@ class TaskResources:
     tokens: TokenService
     remote: RemoteConnections
     dispatcher: Dispatcher
+    # The Accounting API client (every tenant call goes through it and the rate limiter).
+    xero_api: XeroApiClient | None = None
     in_use_window: timedelta = timedelta(seconds=1800)
     sweep_limit: int = 20000
     clock: Callable[[], datetime] = utcnow
+    # A push pulls the settings in full first when the last full pull is older than this
+    # (mappings.freshness.ensure_fresh_settings).
+    settings_max_age: timedelta = timedelta(hours=1)
+    # The settings cron pulls changes of connections last pulled longer ago than this.
+    settings_pull_interval: timedelta = timedelta(hours=6)
     # Spaces the retries of owed disconnect work (connections.disconnect).
     owed_backoff: Backoff = OWED_BACKOFF
 

@@ -40,6 +40,7 @@ from xero_connector.xero.errors import (
     XeroUnavailable,
     raise_for_xero_status,
 )
+from xero_connector.xero.limiter import Limiter
 from xero_connector.xero.transport import send
 
 DISCOVERY_TTL_SECONDS = 3600.0
@@ -230,6 +231,8 @@ class XeroIdentity:
         self._discovery: dict[str, Any] | None = None
         self._discovery_at = 0.0
         self._jwks: KeySet | None = None
+        # Set by the composition root: /connections calls then count in the app-wide limit.
+        self.limiter: Limiter | None = None
 
     def __repr__(self) -> str:
         return f"XeroIdentity(client_id={self.client_id!r}, endpoints={self.endpoints!r})"
@@ -378,6 +381,7 @@ class XeroIdentity:
             self._http,
             "GET",
             self.endpoints.connections_url,
+            limiter=self.limiter,
             params=params,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )
@@ -396,6 +400,7 @@ class XeroIdentity:
             self._http,
             "DELETE",
             f"{self.endpoints.connections_url}/{connection_id}",
+            limiter=self.limiter,
             headers={"Authorization": f"Bearer {access_token}"},
         )
         if response.status_code == 404:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,3 +16,11 @@ async def connection_counts(session: AsyncSession) -> dict[str, int]:
         select(Connection.status, func.count()).group_by(Connection.status)
     )
     return {status: int(count) for status, count in result.all()}
+
+
+async def parked_tenant_count(session: AsyncSession, now: datetime) -> int:
+    """Xero tenants parked by their daily limit now (``rate_limited_until`` in the future)."""
+    query = select(func.count(func.distinct(Connection.tenant_id))).where(
+        Connection.rate_limited_until > now
+    )
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,1 @@
+"""Ingestion of platform records into the outbox, and their translation to Xero payloads."""
