@@ -62,6 +62,10 @@ class ArqDispatcher:
         )
         return queued is not None
 
+    async def queue_depth(self) -> int:
+        """Jobs waiting in the queue (arq keeps it as a sorted set named after the queue)."""
+        return int(await self._redis.zcard(self.queue_name))
+
 
 def _retrying(name: str, task: TaskFunction) -> Any:
     @functools.wraps(task)
