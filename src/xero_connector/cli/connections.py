@@ -9,7 +9,8 @@ audited with the actor ``cli``.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -37,6 +38,8 @@ connections_app = typer.Typer(
     rich_markup_mode=None,
 )
 
+T = TypeVar("T")
+
 ConnectionId = Annotated[str, typer.Argument(metavar="ID", help="The connection's id.")]
 
 
@@ -44,15 +47,24 @@ def _everyone(_workspace_id: str) -> bool:
     return True
 
 
-def _context() -> AppContext:
+def _run(work: Callable[[AppContext], Awaitable[T]]) -> T:
+    """``work`` over this process's context (built from the settings, closed after); an error
+    the API would answer with is printed, exit 1 for a 404 and 2 otherwise."""
     settings = Settings()
     announce_database(settings.database_url)
-    return build_context(settings)
 
+    async def run() -> T:
+        context = build_context(settings)
+        try:
+            return await work(context)
+        finally:
+            await context.aclose()
 
-def _fail(error: AppError) -> typer.Exit:
-    typer.echo(f"error: {error.detail}", err=True)
-    return typer.Exit(1 if error.status == 404 else 2)
+    try:
+        return asyncio.run(run())
+    except AppError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(1 if error.status == 404 else 2) from None
 
 
 @connections_app.command("list")
@@ -64,23 +76,16 @@ def list_command(
 ) -> None:
     """A workspace's connections, oldest first (the next page's cursor on stderr)."""
 
-    async def run() -> ConnectionPage:
-        context = _context()
-        try:
-            async with context.session_factory() as session:
-                page = await list_connections(
-                    session, workspace_id=workspace, cursor=cursor, limit=limit
-                )
-            return ConnectionPage(
-                items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
+    async def read(context: AppContext) -> ConnectionPage:
+        async with context.session_factory() as session:
+            page = await list_connections(
+                session, workspace_id=workspace, cursor=cursor, limit=limit
             )
-        finally:
-            await context.aclose()
+        return ConnectionPage(
+            items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
+        )
 
-    try:
-        page = asyncio.run(run())
-    except AppError as error:
-        raise _fail(error) from None
+    page = _run(read)
     if as_json:
         print_json(page)
         return
@@ -93,20 +98,11 @@ def list_command(
 def show(connection_id: ConnectionId, as_json: JsonFlag = False) -> None:
     """One connection, any workspace's."""
 
-    async def run() -> ConnectionOut:
-        context = _context()
-        try:
-            async with context.session_factory() as session:
-                return ConnectionOut.of(
-                    await get_connection(session, connection_id, visible=_everyone)
-                )
-        finally:
-            await context.aclose()
+    async def read(context: AppContext) -> ConnectionOut:
+        async with context.session_factory() as session:
+            return ConnectionOut.of(await get_connection(session, connection_id, visible=_everyone))
 
-    try:
-        connection = asyncio.run(run())
-    except AppError as error:
-        raise _fail(error) from None
+    connection = _run(read)
     if as_json:
         print_json(connection)
     else:
@@ -138,24 +134,17 @@ def _disconnector(context: AppContext) -> Disconnector:
 def disconnect(connection_id: ConnectionId) -> None:
     """Disconnect at Xero and forget the tokens (as DELETE /v1/connections/{id}; idempotent)."""
 
-    async def run() -> str:
-        context = _context()
-        try:
-            disconnector = _disconnector(context)
-            async with context.session_factory() as session, committing(session):
-                await disconnector.disconnect(
-                    session, connection_id, visible=_everyone, actor="cli", source=SOURCE
-                )
-            async with context.session_factory() as session:
-                connection = await get_connection(session, connection_id, visible=_everyone)
-                return connection.status
-        finally:
-            await context.aclose()
+    async def act(context: AppContext) -> str:
+        disconnector = _disconnector(context)
+        async with context.session_factory() as session, committing(session):
+            await disconnector.disconnect(
+                session, connection_id, visible=_everyone, actor="cli", source=SOURCE
+            )
+        async with context.session_factory() as session:
+            connection = await get_connection(session, connection_id, visible=_everyone)
+            return connection.status
 
-    try:
-        status = asyncio.run(run())
-    except AppError as error:
-        raise _fail(error) from None
+    status = _run(act)
     typer.echo(f"connection {connection_id}: {status}")
 
 
