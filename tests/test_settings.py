@@ -26,7 +26,7 @@ def scale_out_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_empty_optional_values_from_a_compose_file_count_as_unset(
     scale_out_env: pytest.MonkeyPatch,
 ) -> None:
-    # deploy/docker-compose.yml passes `${XERO_CONNECTOR_JWT_SECRET:-}` and friends.
+    # docker-compose.yml passes `${XERO_CONNECTOR_JWT_SECRET:-}` and friends.
     for name in ("JWT_SECRET", "JWT_JWKS_URL", "CORS_ORIGINS", "WORKER_METRICS_PORT"):
         scale_out_env.setenv(f"XERO_CONNECTOR_{name}", "")
 

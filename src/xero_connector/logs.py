@@ -6,6 +6,11 @@ standard library's logger of the same name, whether or not ``configure_logging``
 another application, or under pytest's ``caplog``, the events still arrive masked. The module is
 named ``logs`` so that it never shadows the standard ``logging``.
 
+Context: the request id (``api.request_id``), the job seams' ``job``, ``job_id`` and ``job_try``
+(:func:`job_log_context`) and the ids a request or task acts on (:func:`bind_log_ids`:
+``workspace_id``, ``connection_id``, ``grant_id``, ``run_id``) are structlog context variables, so
+every line logged meanwhile carries them.
+
 ``configure_logging`` (the composition roots) installs the renderer on the root logger.
 Standard-library records (uvicorn, SQLAlchemy, httpx) go through the same processors, so an access
 log line such as ``GET /v1/callback?code=...`` is masked too.
@@ -15,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -94,3 +101,25 @@ def get_logger(name: str | None = None, **initial: Any) -> structlog.stdlib.Boun
         **initial,
     )
     return logger
+
+
+def bind_log_ids(**ids: str | None) -> None:
+    """Add the ids a request or job acts on to every later log line of it (None: left out)."""
+    structlog.contextvars.bind_contextvars(**{k: v for k, v in ids.items() if v is not None})
+
+
+@contextmanager
+def job_log_context(job: str, job_id: str, job_try: int) -> Iterator[None]:
+    """Log lines inside carry the job's name, id and try, and nothing a request had bound.
+
+    A job may run in a task made inside a request (dev's in-process runner): its lines must not
+    carry that request's id. What was bound before is restored afterwards.
+    """
+    before = structlog.contextvars.get_contextvars()
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(job=job, job_id=job_id, job_try=job_try)
+    try:
+        yield
+    finally:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(**before)

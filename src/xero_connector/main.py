@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from xero_connector import __version__
 from xero_connector.api import (
+    audit_events,
     callback,
     connect,
     connections,
@@ -29,6 +30,7 @@ from xero_connector.api.metrics import RequestMetricsMiddleware
 from xero_connector.api.openapi import install_openapi
 from xero_connector.api.outage import install_outage_handler
 from xero_connector.api.problems import install_problem_handlers
+from xero_connector.api.request_id import RequestIdMiddleware
 from xero_connector.context import AppContext, build_context
 from xero_connector.settings import Settings
 from xero_connector.ui import mount_ui
@@ -53,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ingest.router,
     records.router,
     syncs.router,
+    audit_events.router,
 )
 """Every router the service serves (a test walks them: see tests/api/test_route_walk.py)."""
 
@@ -103,6 +106,8 @@ def create_app(settings: Settings, *, context: AppContext | None = None) -> Fast
     app.add_middleware(ProblemCORSMiddleware, origins=settings.cors_origin_list)
     # Outermost of ours: sees the final status, CORS preflights and problem responses included.
     app.add_middleware(RequestMetricsMiddleware)
+    # Outermost: every log line of a request, the metrics' and CORS's included, has its id.
+    app.add_middleware(RequestIdMiddleware)
     include_routers(app)
     if settings.ui_enabled:
         mount_ui(app)

@@ -8,9 +8,13 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
 from xero_connector.api.deps import CallerDep, SessionDep
+from xero_connector.api.scope import WorkspaceInScope
 from xero_connector.auth import Action
 from xero_connector.db.repos.audit import record_audit
 from xero_connector.errors import Conflict, NotFound
+from xero_connector.logs import get_logger
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/v1/probe")
 
@@ -80,3 +84,9 @@ async def boom() -> None:
 @router.get("/teapot")
 async def teapot() -> None:
     raise HTTPException(status_code=418, detail="short and stout")
+
+
+@router.get("/logged")
+async def logged(workspace: WorkspaceInScope) -> dict[str, str]:
+    log.info("probe_logged", note="inside a route")
+    return {"workspace_id": workspace}

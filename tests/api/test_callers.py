@@ -229,7 +229,15 @@ async def test_me_lists_only_actions_that_some_route_performs(
 ) -> None:
     response = await client.get("/v1/me", headers=bearer(await make_key(Role.SERVICE)))
 
-    assert response.json()["actions"] == ["connect", "read", "map", "ingest", "sync", "disconnect"]
+    assert response.json()["actions"] == [
+        "connect",
+        "read",
+        "map",
+        "ingest",
+        "sync",
+        "disconnect",
+        "audit",
+    ]
 
 
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:

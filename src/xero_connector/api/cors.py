@@ -21,8 +21,8 @@ class ProblemCORSMiddleware(CORSMiddleware):
             app,
             allow_origins=origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Retry-After", "Idempotent-Replayed"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["Retry-After", "Idempotent-Replayed", "X-Request-ID"],
             max_age=600,
         )
 

@@ -23,6 +23,7 @@ from xero_connector.context import AppContext
 from xero_connector.db.unit_of_work import committing
 from xero_connector.errors import ServiceUnavailable
 from xero_connector.jobs.after_commit import AfterCommitJobs, attach, jobs_of
+from xero_connector.logs import bind_log_ids
 
 
 def get_context(request: Request) -> AppContext:
@@ -77,7 +78,9 @@ async def get_caller(
     """
     credential = credentials.credentials if credentials is not None else None
     async with context.session_factory() as session, committing(session):
-        return await context.authenticator.authenticate(session, credential)
+        caller = await context.authenticator.authenticate(session, credential)
+    bind_log_ids(actor=caller.actor)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

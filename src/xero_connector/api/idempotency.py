@@ -188,9 +188,12 @@ class IdempotencyMiddleware:
         status = 500
         headers: list[list[str]] = []
         chunks: list[bytes] = []
+        # The answer's last message waits until the key is settled: a client that repeats the
+        # request as soon as it has the answer must get the replay, not "still running" (409).
+        last: Message | None = None
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, last
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers.extend(
@@ -198,6 +201,9 @@ class IdempotencyMiddleware:
                 )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    last = message
+                    return
             await send(message)
 
         try:
@@ -208,6 +214,8 @@ class IdempotencyMiddleware:
         await _settle(
             context, key_id, (status, headers, b"".join(chunks)) if status < 500 else None
         )
+        if last is not None:
+            await send(last)
 
 
 async def _settle(

@@ -33,7 +33,8 @@ async def read_metrics(context: ContextDep) -> Response:
     No authentication, like the probes: the labels hold route templates, status codes, job names
     and outcomes only. The `worker` serves its own on `XERO_CONNECTOR_WORKER_METRICS_PORT`.
     """
-    body = await scrape(context.session_factory)
+    depth = getattr(context.dispatcher, "queue_depth", None)  # the arq dispatcher's, with Redis
+    body = await scrape(context.session_factory, depth)
     return Response(content=body, media_type=metrics.CONTENT_TYPE)
 
 

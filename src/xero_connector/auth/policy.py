@@ -16,8 +16,7 @@ class Role(StrEnum):
 class Action(StrEnum):
     """What a route does, for the authorisation check.
 
-    Map, ingest, sync and audit belong to routes that are not built yet: they are in the rights
-    model already, but `GET /v1/me` lists only the actions of routes that exist.
+    `GET /v1/me` lists only the actions of routes that exist (``SERVED_ACTIONS``).
     """
 
     CONNECT = "connect"
@@ -44,6 +43,7 @@ SERVED_ACTIONS = (
     Action.INGEST,
     Action.SYNC,
     Action.DISCONNECT,
+    Action.AUDIT,
 )
 """The actions some route performs today; add one here with its first route."""
 

@@ -22,6 +22,9 @@ from xero_connector import metrics
 from xero_connector.errors import TransientError
 from xero_connector.jobs.dispatch import Cron, JobArg, TaskFunction
 from xero_connector.jobs.retry import retry_delay
+from xero_connector.logs import get_logger, job_log_context
+
+log = get_logger(__name__)
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -59,19 +62,28 @@ class ArqDispatcher:
         )
         return queued is not None
 
+    async def queue_depth(self) -> int:
+        """Jobs waiting in the queue (arq keeps it as a sorted set named after the queue)."""
+        return int(await self._redis.zcard(self.queue_name))
+
 
 def _retrying(name: str, task: TaskFunction) -> Any:
     @functools.wraps(task)
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
         metrics.job_run(name)
-        try:
-            return await task(ctx, *args)
-        except TransientError as exc:
-            metrics.job_failed(name, "transient")
-            raise Retry(defer=retry_delay(exc, int(ctx.get("job_try", 1)))) from exc
-        except Exception:
-            metrics.job_failed(name, "error")
-            raise
+        job_try = int(ctx.get("job_try", 1))
+        with job_log_context(name, str(ctx.get("job_id", "")), job_try):
+            try:
+                return await task(ctx, *args)
+            except TransientError as exc:
+                metrics.job_failed(name, "transient")
+                delay = retry_delay(exc, job_try)
+                log.info("job_retry_later", error=exc.code, defer_seconds=round(delay, 3))
+                raise Retry(defer=delay) from exc
+            except Exception:
+                metrics.job_failed(name, "error")
+                log.exception("job_failed")
+                raise
 
     run.__qualname__ = name
     return run

@@ -19,7 +19,7 @@ from xero_connector import metrics
 from xero_connector.errors import TransientError
 from xero_connector.jobs.dispatch import Cron, JobArg, TaskFunction
 from xero_connector.jobs.retry import JOB_BACKOFF, retry_delay
-from xero_connector.logs import get_logger
+from xero_connector.logs import get_logger, job_log_context
 from xero_connector.tokens.backoff import Backoff
 
 log = get_logger(__name__)
@@ -76,18 +76,20 @@ class InProcessRunner:
         for job_try in range(1, self._max_tries + 1):
             ctx = {**self.ctx, "job_id": job_id, "job_try": job_try}
             metrics.job_run(job)
-            try:
-                return await function(ctx, *args)
-            except TransientError as exc:
-                metrics.job_failed(job, "transient")
-                if job_try >= self._max_tries:
-                    log.warning("job_gave_up", job_id=job_id, tries=job_try, error=exc.code)
+            with job_log_context(job, job_id, job_try):
+                try:
+                    return await function(ctx, *args)
+                except TransientError as exc:
+                    metrics.job_failed(job, "transient")
+                    if job_try >= self._max_tries:
+                        log.warning("job_gave_up", tries=job_try, error=exc.code)
+                        return None
+                    delay = retry_delay(exc, job_try, self._backoff)
+                except Exception:
+                    metrics.job_failed(job, "error")
+                    log.exception("job_failed")
                     return None
-                await asyncio.sleep(retry_delay(exc, job_try, self._backoff))
-            except Exception:
-                metrics.job_failed(job, "error")
-                log.exception("job_failed", job_id=job_id, job=job)
-                return None
+            await asyncio.sleep(delay)
         return None
 
     @property

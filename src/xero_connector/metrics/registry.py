@@ -96,6 +96,13 @@ PARKED_TENANTS = Gauge(
 for _problem in ("minute", "day", "app", "concurrent"):
     XERO_RATE_LIMITED.labels(_problem)
 
+JOB_QUEUE_DEPTH = Gauge(
+    "xero_connector_job_queue_depth",
+    "Jobs waiting in the arq queue in Redis (due or deferred), read at scrape time by the api; "
+    "0 without Redis (dev runs its jobs in-process).",
+    registry=REGISTRY,
+)
+
 for _outcome in REFRESH_OUTCOMES:
     TOKEN_REFRESHES.labels(_outcome)
 
@@ -137,6 +144,10 @@ def xero_rate_limited(problem: str) -> None:
 
 def set_parked_tenants(count: int) -> None:
     PARKED_TENANTS.set(count)
+
+
+def set_job_queue_depth(depth: int) -> None:
+    JOB_QUEUE_DEPTH.set(depth)
 
 
 def render() -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from xero_connector.connections.disconnect import DisconnectWork
+from xero_connector.logs import bind_log_ids
 from xero_connector.tasks.context import resources
 
 
@@ -27,9 +28,11 @@ def _work(ctx: dict[str, Any]) -> DisconnectWork:
 
 async def delete_remote_connection(ctx: dict[str, Any], connection_id: str) -> str:
     """Xero's ``DELETE /connections/{id}`` owed for a connection, then its grant's end."""
+    bind_log_ids(connection_id=connection_id)
     return await _work(ctx).settle_connection(connection_id)
 
 
 async def revoke_grant(ctx: dict[str, Any], grant_id: str) -> str:
     """The grant's owed end: revoked at Xero, destroyed here only, or no longer owed."""
+    bind_log_ids(grant_id=grant_id)
     return await _work(ctx).settle_grant(grant_id)

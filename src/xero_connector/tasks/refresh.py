@@ -12,7 +12,7 @@ from typing import Any
 
 from xero_connector.db.repos import grants
 from xero_connector.jobs import ids
-from xero_connector.logs import get_logger
+from xero_connector.logs import bind_log_ids, get_logger
 from xero_connector.tasks.context import resources
 from xero_connector.tokens.disconnects import mark_missing_tenants
 from xero_connector.tokens.errors import GrantUnavailable
@@ -27,6 +27,7 @@ async def refresh_grant(ctx: dict[str, Any], grant_id: str, generation: int) -> 
     alone. Shares an in-flight refresh of the same grant in this process. Once the grant is past
     ``generation``, its tenants are checked at Xero (one job per generation).
     """
+    bind_log_ids(grant_id=grant_id)
     res = resources(ctx)
     try:
         await res.tokens.refresh(grant_id, expected_generation=generation, keepalive=True)
@@ -53,6 +54,7 @@ async def check_connections(ctx: dict[str, Any], grant_id: str) -> list[str]:
     Does not mark the grant used (a check is not activity). Returns the ids of connections newly
     marked disconnected.
     """
+    bind_log_ids(grant_id=grant_id)
     res = resources(ctx)
     try:
         access_token = await res.tokens.access_token(grant_id, mark_used=False)
