@@ -62,11 +62,11 @@ def _claims() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("where", ["pyproject description", "openapi info", "README callers"])
-def test_no_description_promises_sync_that_main_lacks(where: str) -> None:
+def test_no_description_promises_what_main_lacks(where: str) -> None:
     text = _claims()[where].lower()
 
-    # The audit log is served (GET /v1/audit-events); sync and ingestion are not yet.
-    for promise in ("sync", "stream", "ledger"):
+    # The audit log and sync runs are served now; these words still promise nothing served.
+    for promise in ("stream", "ledger"):
         assert promise not in text, f"{where} mentions {promise!r}"
 
 

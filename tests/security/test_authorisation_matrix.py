@@ -76,6 +76,7 @@ class World:
     own: Connection
     other: Connection
     record_id: str
+    run_id: str
 
     def on_own(self, tail: str = "") -> str:
         return f"/v1/connections/{self.own.id}{tail}"
@@ -171,9 +172,7 @@ ROUTES = [
         "GET",
         "/v1/connections/{connection_id}/records/{record_id}/preview",
         lambda c, w, h: c.get(w.on_own(f"/records/{w.record_id}/preview"), headers=h),
-        # 503 for every caller allowed to read: api/ledger_deps.py does not wire the mappings
-        # loader into previews yet. Make it reading() when it does.
-        expect(jwt_own=503, jwt_other=404, ops=503, service=503, bound_other=404),
+        reading(),
     ),
     # The record is pending, not failed: a caller allowed to retry gets 409, and nothing changes.
     Route(
@@ -205,6 +204,25 @@ ROUTES = [
             w.on_own("/bank-transactions"), json={"items": [{"external_id": "b"}]}, headers=h
         ),
         ingesting(),
+    ),
+    Route(
+        "GET",
+        "/v1/connections/{connection_id}/syncs",
+        lambda c, w, h: c.get(w.on_own("/syncs"), headers=h),
+        reading(),
+    ),
+    Route(
+        "GET",
+        "/v1/syncs/{run_id}",
+        lambda c, w, h: c.get(f"/v1/syncs/{w.run_id}", headers=h),
+        reading(),
+    ),
+    # A run is active already (the world started one): 200 with it for whoever may sync.
+    Route(
+        "POST",
+        "/v1/connections/{connection_id}/sync",
+        lambda c, w, h: c.post(w.on_own("/sync"), headers=h),
+        expect(jwt_own=200, jwt_other=404, ops=200, service=200, bound_other=404),
     ),
     Route(
         "GET",
@@ -280,7 +298,9 @@ async def world(browser: Browser) -> World:
     )
     assert response.status_code == 200, response.text
     [item] = response.json()["items"]
-    return World(own, other, item["record_id"])
+    run = await browser.client.post(f"/v1/connections/{own_id}/sync", headers=browser.headers)
+    assert run.status_code in (200, 202), run.text
+    return World(own, other, item["record_id"], run.json()["id"])
 
 
 def leaks(response: httpx.Response, who: Who, w: World) -> list[str]:
