@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     GRANT_NEEDS_REAUTH = "grant.needs_reauth"
     API_KEY_CREATE = "api_key.create"
     API_KEY_REVOKE = "api_key.revoke"
+    MAPPINGS_REPLACE = "mappings.replace"
 
 
 TargetKind = Literal["connection", "grant", "oauth_state", "api_key"]

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xero_connector.audit import Actor, AuditAction, Target, audit
 from xero_connector.db.models import Connection
-from xero_connector.db.repos.audit import record_audit
 from xero_connector.db.repos.mappings import list_mappings, save_mappings
 from xero_connector.db.repos.source_keys import pending_source_keys
 from xero_connector.db.settings_models import Mapping
@@ -115,15 +115,14 @@ async def replace_mappings(
             row.target, row.snapshot = item.target.stored, item.target.snapshot
             row.updated_at, row.updated_by = now, actor[:200]
     await save_mappings(session, added=added, removed=list(by_key.values()))
-    await record_audit(
+    await audit(
         session,
-        actor=actor,
-        action="mappings.replace",
-        workspace_id=connection.workspace_id,
-        target=f"connection:{connection.id}",
+        Actor(actor, source),
+        AuditAction.MAPPINGS_REPLACE,
+        Target.connection(connection.id),
+        connection.workspace_id,
         result="ok" if changes else "unchanged",
-        source=source,
-        detail={"changes": changes},
+        changes=changes,
     )
     return await _view(session, connection, catalog)
 
