@@ -200,3 +200,11 @@ async def test_one_active_run_per_connection(harness: Harness) -> None:
     assert await harness.request("manual") == first
     await harness.drive(first)
     assert await harness.request("manual") != first
+
+
+async def test_a_queued_run_already_counts_the_records_it_has_to_push(harness: Harness) -> None:
+    await harness.ingest("contact", *({"external_id": f"c{i}", "name": f"C {i}"} for i in range(3)))
+    await harness.ingest("invoice", {"external_id": "i1", "contact_external_id": "c0"})
+    queued = await harness.run(await harness.request())
+    assert queued.status == "queued"
+    assert queued.counts == {"contact": {"pending": 3}, "invoice": {"pending": 1}}

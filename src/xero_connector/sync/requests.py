@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xero_connector.db.base import new_id, utcnow
 from xero_connector.db.models import SyncRun
-from xero_connector.db.repos import sync_runs
+from xero_connector.db.repos import record_sync, sync_runs
 from xero_connector.jobs import ids
 from xero_connector.jobs.after_commit import jobs_of
 
@@ -43,7 +43,8 @@ async def request_sync(
 
     Records that become pending while a run is active are taken by that run as it goes
     (it streams whatever is pending until nothing is), so one active run per connection is
-    enough. ``delay_seconds`` is the debounce after ingestion.
+    enough. ``delay_seconds`` is the debounce after ingestion. A new run's counts start with
+    the records waiting, so a queued run already shows how much it has to do.
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown sync trigger {trigger!r}")
@@ -51,6 +52,7 @@ async def request_sync(
     if active is not None:
         return SyncRequest(active, created=False)
     now = now or utcnow()
+    waiting = await record_sync.waiting_counts(session, connection_id)
     not_before = now + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
     run = SyncRun(
         id=new_id(),
@@ -58,7 +60,7 @@ async def request_sync(
         trigger=trigger,
         status="queued",
         phase="contact",
-        counts={},
+        counts={kind: {"pending": n} for kind, n in waiting.items()},
         done=0,
         step=0,
         blocked_released=False,
