@@ -64,6 +64,12 @@ class Harness:
     dispatcher: Recorder = field(default_factory=Recorder)
 
     async def ingest(self, kind: str, *items: dict[str, Any]) -> None:
+        async with self.sessions() as session:
+            await self.upsert(session, kind, *items)
+            await session.commit()
+
+    async def upsert(self, session: AsyncSession, kind: str, *items: dict[str, Any]) -> None:
+        """Upsert ``items`` in the caller's transaction, which the caller commits."""
         inputs = [
             RecordInput(
                 external_id=item["external_id"],
@@ -74,11 +80,9 @@ class Harness:
             )
             for item in items
         ]
-        async with self.sessions() as session:
-            await records.upsert_many(
-                session, connection_id=self.connection_id, kind=kind, items=inputs
-            )
-            await session.commit()
+        await records.upsert_many(
+            session, connection_id=self.connection_id, kind=kind, items=inputs
+        )
 
     async def request(self, trigger: Trigger = "manual") -> str:
         async with self.sessions() as session:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import Counter
 
 from tests.sync.conftest import Harness
+from xero_connector.sync import progress
+from xero_connector.sync.batches import Tally
+from xero_connector.sync.requests import request_sync
 
 
 def contact(n: int, name: str | None = None) -> dict[str, str]:
@@ -208,3 +212,35 @@ async def test_a_queued_run_already_counts_the_records_it_has_to_push(harness: H
     queued = await harness.run(await harness.request())
     assert queued.status == "queued"
     assert queued.counts == {"contact": {"pending": 3}, "invoice": {"pending": 1}}
+
+
+async def test_records_joining_a_run_as_it_ends_are_counted_by_its_last_slice(
+    harness: Harness,
+) -> None:
+    await harness.ingest("contact", {"external_id": "c0", "name": "C 0"})
+    run = await harness.run(await harness.request())
+
+    async def last_slice_count() -> int:
+        async with harness.sessions() as session:
+            waiting = await progress.finish(
+                session,
+                run,
+                run.step,
+                Tally(),
+                status=None,
+                error=None,
+                now=harness.clock(),
+                phase="done",
+            )
+            await session.commit()
+            return waiting
+
+    async with harness.sessions() as joining:
+        await harness.upsert(joining, "contact", {"external_id": "c1", "name": "C 1"})
+        joined = await request_sync(joining, harness.connection_id, "ingest", now=harness.clock())
+        assert (joined.run.id, joined.created) == (run.id, False)
+        finishing = asyncio.create_task(last_slice_count())
+        await asyncio.sleep(0.3)
+        assert not finishing.done()  # the last slice waits for the joiner's commit
+        await joining.commit()
+    assert await finishing == 2  # it saw c1, so a follow-up run takes it

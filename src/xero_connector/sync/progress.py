@@ -93,6 +93,7 @@ async def finish(
 ) -> int:
     """Final: ``status`` as given (failed), else succeeded, or partial when records of this run
     failed or stayed blocked. Returns how many records are waiting still (ingested meanwhile)."""
+    await sync_runs.lock_for_finish(session, run.id, step, now=now)
     counts = await _counts(session, run, tally)
     if status is None:
         unsettled = sum(counts[k].get("failed", 0) + counts[k].get("blocked", 0) for k in KINDS)

@@ -43,15 +43,19 @@ async def request_sync(
 
     Records that become pending while a run is active are taken by that run as it goes
     (it streams whatever is pending until nothing is), so one active run per connection is
-    enough. ``delay_seconds`` is the debounce after ingestion. A new run's counts start with
+    enough; joining it is a write that its last slice waits for before its final count, so
+    records added as it ends are either counted by it (and a follow-up run takes them) or get
+    a new run here. ``delay_seconds`` is the debounce after ingestion. A new run's counts start with
     the records waiting, so a queued run already shows how much it has to do.
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown sync trigger {trigger!r}")
+    now = now or utcnow()
     active = await sync_runs.active_run(session, connection_id)
     if active is not None:
-        return SyncRequest(active, created=False)
-    now = now or utcnow()
+        if await sync_runs.join_run(session, active.id, now=now):
+            return SyncRequest(active, created=False)
+        active = None  # it ended while we looked: a new run takes what was added
     waiting = await record_sync.waiting_counts(session, connection_id)
     not_before = now + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
     run = SyncRun(

@@ -113,6 +113,27 @@ async def take_lease(
     return _changed(result)
 
 
+async def join_run(session: AsyncSession, run_id: str, *, now: datetime) -> bool:
+    """Join the still active run ``run_id`` (work was added for it); False if it has ended.
+
+    The update holds the row until the caller commits, and the run's last slice takes the same
+    row (``lock_for_finish``) before it counts what is waiting, so either the last slice sees
+    the joining work or the joiner sees the run ended and asks for a new one.
+    """
+    result = await session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.status.in_(ACTIVE_RUN_STATUSES))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(result)
+
+
+async def lock_for_finish(session: AsyncSession, run_id: str, step: int, *, now: datetime) -> bool:
+    """Hold the run's row (after any joiner's commit) before its final count; see ``join_run``."""
+    return await save_slice(session, run_id, step, now=now)
+
+
 async def save_slice(
     session: AsyncSession, run_id: str, at_step: int, *, now: datetime, **values: Any
 ) -> bool:
