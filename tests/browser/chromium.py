@@ -70,6 +70,19 @@ COLOURS_OF = """(selector) => {
   return [style.color, style.backgroundColor];
 }"""
 
+COLOURS_ON = """(selector) => {
+  const element = document.querySelector(selector);
+  let holder = element;
+  let background = "rgba(0, 0, 0, 0)";
+  while (holder) {
+    background = getComputedStyle(holder).backgroundColor;
+    if (background !== "rgba(0, 0, 0, 0)" && background !== "transparent") break;
+    holder = holder.parentElement;
+  }
+  return [getComputedStyle(element).color, holder ? background : "rgb(255, 255, 255)"];
+}"""
+"""An element's text colour and the background it is painted on (the first ancestor's)."""
+
 
 def tab_order(page: Page, presses: int) -> list[str]:
     """The accessible names focus lands on, pressing Tab ``presses`` times from the top."""

@@ -143,10 +143,11 @@ export class SyncPanel {
       const text = document.getElementById(`bar-${kind}-text`);
       const { percent, settled, total } = run ? kindPercent(run, kind) : { percent: 0, settled: 0, total: 0 };
       bar.setAttribute("aria-valuenow", String(percent));
-      const words = run ? `${settled} of ${total} sent or settled` : "not started";
+      const words = !run ? "not started" : total === 0 ? "nothing to send" : `${settled} of ${total} settled`;
       bar.setAttribute("aria-valuetext", `${percent}%, ${words}`);
       bar.firstElementChild.style.width = `${percent}%`;
-      text.textContent = run ? `${percent}% (${settled} of ${total})` : "—";
+      const detail = total === 0 ? "nothing to send" : `${settled} of ${total}`;
+      text.textContent = run ? `${percent}% (${detail})` : "—";
     }
   }
 
