@@ -26,6 +26,7 @@ from tests.browser.chromium import (
     chromium,
     contrast,
     shot,
+    shot_of,
     tab_order,
 )
 from tests.browser.records import Backend
@@ -102,6 +103,7 @@ def load_demo_data(page: Page, backend: Backend) -> None:
     problems = page.locator("#problem-table tbody tr")
     expect(problems.filter(has_text="no mapping").first).to_be_visible()
     shot(page, "04-demo-data-blocked-on-mappings")
+    shot_of(page.locator("#sync"), "04-sync-panel-blocked")
 
 
 def map_with_suggestions(page: Page) -> None:
@@ -175,12 +177,14 @@ def sync_to_the_end(page: Page) -> None:
         text, background = page.evaluate(COLOURS_ON, selector)
         assert contrast(text, background) >= 4.5, (selector, text, background)
     shot(page, "08-synced")
+    shot_of(page.locator("#sync"), "08-sync-panel")
 
     page.get_by_role("button", name="Preview contact cust-abc").click()
     expect(page.locator("#preview-body")).to_contain_text("PUT Contacts")
     expect(page.locator("#preview-body")).to_contain_text('"Name": "ABC Furniture"')
     expect(page.locator("#preview-body")).to_be_focused()
     shot(page, "09-preview-failed")
+    shot_of(page.locator("#sync"), "09-sync-panel-preview")
     page.get_by_role("button", name="Preview invoice inv-1018").click()
     expect(page.locator("#preview-body")).to_have_text(
         "Blocked: waiting for contact 'cust-abc' to reach Xero"
