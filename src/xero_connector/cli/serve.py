@@ -9,7 +9,8 @@ disconnects, the sweeper) run in-process, started and stopped by the app's lifes
 refuses to start on a missing or placeholder secret and enqueues jobs into Redis for
 ``xero-connector worker``. Both serve the integration page at ``/ui/`` when
 XERO_CONNECTOR_UI_ENABLED says so (dev: unless it says no); dev then prints its address, signed in
-as the demo workspace.
+as the demo workspace, with a service key bound to that workspace for the page's demo data (dev
+plays the platform's back end too; the next start revokes it with the other dev keys).
 """
 
 from __future__ import annotations
