@@ -176,6 +176,8 @@ def sync_to_the_end(page: Page) -> None:
     ):
         text, background = page.evaluate(COLOURS_ON, selector)
         assert contrast(text, background) >= 4.5, (selector, text, background)
+    fill, track = page.evaluate(FILL_ON_TRACK)
+    assert contrast(fill, track) >= 3.0, ("a bar's fill against its track", fill, track)
     shot(page, "08-synced")
     shot_of(page.locator("#sync"), "08-sync-panel")
 
@@ -198,6 +200,12 @@ def sync_to_the_end(page: Page) -> None:
     expect(failed.locator("td").nth(2)).to_have_text("Failed")
     shot(page, "10-retried")
 
+
+FILL_ON_TRACK = """() => {
+  const fill = document.querySelector("#bar-invoice .fill");
+  const colour = (element) => getComputedStyle(element).backgroundColor;
+  return [colour(fill), colour(fill.parentElement)];
+}"""
 
 DEMO_KEYS = sorted(
     [

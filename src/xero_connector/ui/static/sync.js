@@ -27,8 +27,9 @@ export function kindPercent(run, kind) {
   const c = run.counts[kind];
   const settled = c.synced + c.failed + c.blocked;
   const total = settled + c.pending;
-  if (FINAL.has(run.status) || total === 0) return { percent: FINAL.has(run.status) ? 100 : 0, settled, total };
-  return { percent: Math.floor((100 * settled) / total), settled, total };
+  let percent = total === 0 ? 0 : Math.floor((100 * settled) / total);
+  if (FINAL.has(run.status)) percent = 100;
+  return { percent, settled, total };
 }
 
 function cell(text, className) {
@@ -170,6 +171,7 @@ export class SyncPanel {
     const records = [...failed.items, ...blocked.items];
     this.problems.replaceChildren(...records.map((record) => this.problemRow(record)));
     this.noProblems.hidden = records.length > 0;
+    document.getElementById("more-problems").hidden = !(failed.next_cursor || blocked.next_cursor);
   }
 
   problemRow(record) {
