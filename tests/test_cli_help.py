@@ -17,6 +17,7 @@ COMMANDS = [
     ["api"],
     ["worker"],
     ["migrate"],
+    ["demo-data"],
     ["sandbox"],
     ["keys"],
     ["keys", "generate"],

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xero_connector.auth.api_keys import (
     hash_key,
     issue_api_key,
+    issue_dev_demo_key,
     revoke_api_key,
     rotate_dev_key,
     verify_api_key,
@@ -99,3 +100,15 @@ async def test_a_fresh_dev_key_revokes_the_previous_one(session: AsyncSession) -
     assert second.row.is_dev
     actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.at))).all()
     assert [a for (a,) in actions] == ["api_key.create", "api_key.revoke", "api_key.create"]
+
+
+async def test_the_pages_demo_key_is_bound_to_its_workspace_and_goes_with_the_next_dev(
+    session: AsyncSession,
+) -> None:
+    await rotate_dev_key(session, source="dev")
+    demo = await issue_dev_demo_key(session, workspace_id="demo-workspace", source="dev")
+    row = await verify_api_key(session, demo.key)
+    assert row is not None
+    assert (row.role, row.workspace_id, row.is_dev) == ("service", "demo-workspace", True)
+    await rotate_dev_key(session, source="dev")
+    assert await verify_api_key(session, demo.key) is None

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Locator, Page, sync_playwright
 
 from tests.cli_helpers import ROOT
 
@@ -53,6 +53,14 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def shot_of(part: Locator, name: str) -> Path:
+    """A screenshot of one part of the page, ``test-artifacts/browser/<name>.png``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    part.screenshot(path=str(path))
+    return path
+
+
 UNLABELLED_CONTROLS = """() => {
   const nameOf = (el) => {
     if (el.getAttribute("aria-label")) return el.getAttribute("aria-label").trim();
@@ -69,6 +77,19 @@ COLOURS_OF = """(selector) => {
   const style = getComputedStyle(document.querySelector(selector));
   return [style.color, style.backgroundColor];
 }"""
+
+COLOURS_ON = """(selector) => {
+  const element = document.querySelector(selector);
+  let holder = element;
+  let background = "rgba(0, 0, 0, 0)";
+  while (holder) {
+    background = getComputedStyle(holder).backgroundColor;
+    if (background !== "rgba(0, 0, 0, 0)" && background !== "transparent") break;
+    holder = holder.parentElement;
+  }
+  return [getComputedStyle(element).color, holder ? background : "rgb(255, 255, 255)"];
+}"""
+"""An element's text colour and the background it is painted on (the first ancestor's)."""
 
 
 def tab_order(page: Page, presses: int) -> list[str]:

@@ -84,6 +84,15 @@ async def test_the_printed_address_signs_the_page_in_as_the_demo_workspace(tmp_p
     assert ui_address(Settings(), "127.0.0.1", 8123) is None
 
 
+def test_dev_hands_the_page_its_demo_data_key_beside_the_token(tmp_path: Path) -> None:
+    settings = with_dev_ui(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/dev.db"))
+    address = ui_address(settings, "127.0.0.1", 8123, ingest_key="xck_demo")
+    assert address is not None
+    fragment = address.partition("#")[2]
+    assert fragment.startswith("token=")
+    assert fragment.endswith("&ingest_key=xck_demo")
+
+
 def test_no_token_without_a_secret() -> None:
     assert ui_address(Settings(ui_enabled=True), "h", 1) == "http://h:1/ui/"
 

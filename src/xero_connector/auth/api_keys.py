@@ -133,7 +133,10 @@ async def revoke_api_key(session: AsyncSession, key_id: str, *, actor: str, sour
 
 
 async def rotate_dev_key(session: AsyncSession, *, source: str) -> IssuedKey:
-    """Revoke every live dev key and issue a fresh unbound service key for ``dev``."""
+    """Revoke every live dev key and issue a fresh unbound service key for ``dev``.
+
+    The revoked keys include the previous start's demo-data key (:func:`issue_dev_demo_key`).
+    """
     for old in await repo.list_live_dev_keys(session):
         await revoke_api_key(session, old.id, actor="cli", source=source)
     return await issue_api_key(
@@ -141,6 +144,24 @@ async def rotate_dev_key(session: AsyncSession, *, source: str) -> IssuedKey:
         name="dev",
         role=Role.SERVICE,
         workspace_id=None,
+        actor="cli",
+        source=source,
+        is_dev=True,
+    )
+
+
+async def issue_dev_demo_key(session: AsyncSession, *, workspace_id: str, source: str) -> IssuedKey:
+    """A dev service key bound to ``workspace_id``, for the integration page's demo data.
+
+    Ingestion is the platform back end's part (an API key, never a dashboard JWT); ``dev`` plays
+    that back end, so its page gets this key to post the demo set with. The next ``dev`` start
+    revokes it with the other dev keys.
+    """
+    return await issue_api_key(
+        session,
+        name="dev demo data",
+        role=Role.SERVICE,
+        workspace_id=workspace_id,
         actor="cli",
         source=source,
         is_dev=True,

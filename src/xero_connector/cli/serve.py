@@ -9,7 +9,8 @@ disconnects, the sweeper) run in-process, started and stopped by the app's lifes
 refuses to start on a missing or placeholder secret and enqueues jobs into Redis for
 ``xero-connector worker``. Both serve the integration page at ``/ui/`` when
 XERO_CONNECTOR_UI_ENABLED says so (dev: unless it says no); dev then prints its address, signed in
-as the demo workspace.
+as the demo workspace, with a service key bound to that workspace for the page's demo data (dev
+plays the platform's back end too; the next start revokes it with the other dev keys).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import uvicorn
 from pydantic import SecretStr
 from starlette.types import ASGIApp
 
-from xero_connector.auth.api_keys import rotate_dev_key
+from xero_connector.auth.api_keys import issue_dev_demo_key, rotate_dev_key
 from xero_connector.auth.dev_jwt import (
     DEMO_WORKSPACE_ID,
     dev_jwt_secret_path,
@@ -90,8 +91,13 @@ def with_dev_ui(settings: Settings) -> Settings:
     return settings.model_copy(update={"jwt_secret": SecretStr(secret)})
 
 
-def ui_address(settings: Settings, host: str, port: int) -> str | None:
-    """The page's URL, signed in as the demo workspace when dev holds the JWT secret."""
+def ui_address(
+    settings: Settings, host: str, port: int, *, ingest_key: str | None = None
+) -> str | None:
+    """The page's URL, signed in as the demo workspace when dev holds the JWT secret.
+
+    ``ingest_key`` (dev's demo-workspace key) rides along for the page's Load demo data button.
+    """
     if not settings.ui_enabled:
         return None
     url = f"http://{host}:{port}/ui/"
@@ -105,14 +111,16 @@ def ui_address(settings: Settings, host: str, port: int) -> str | None:
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    return f"{url}#token={token}"
+    extra = f"&ingest_key={ingest_key}" if ingest_key else ""
+    return f"{url}#token={token}{extra}"
 
 
-async def issue_dev_key(database_url: str) -> str:
-    """Revoke the previous dev key and create a fresh unbound service key."""
+async def issue_dev_keys(database_url: str) -> tuple[str, str]:
+    """Revoke the previous dev keys; a fresh unbound service key and the page's demo-data key."""
     async with session_scope(database_url) as session:
         issued = await rotate_dev_key(session, source="dev")
-    return issued.key
+        demo = await issue_dev_demo_key(session, workspace_id=DEMO_WORKSPACE_ID, source="dev")
+    return issued.key, demo.key
 
 
 def check_port_free(host: str, port: int, option: str) -> None:
@@ -216,8 +224,9 @@ def dev(host: Host = "127.0.0.1", port: Port = 8000, sandbox_port: SandboxPort =
     upgrade_sync(settings.database_url)
 
     async def hand_out_key() -> None:
-        typer.echo(f"API key: {await issue_dev_key(settings.database_url)}")
-        page = ui_address(settings, host, port)
+        api_key, demo_key = await issue_dev_keys(settings.database_url)
+        typer.echo(f"API key: {api_key}")
+        page = ui_address(settings, host, port, ingest_key=demo_key)
         if page is not None:
             typer.echo(f"Integration page: {page}")
         log.info(

@@ -2,6 +2,7 @@
 import { ApiError, call, forgetToken, storeToken, takeToken } from "./api.js";
 import { Connections } from "./connections.js";
 import { Mappings } from "./mappings.js";
+import { SyncPanel } from "./sync.js";
 
 const notice = document.getElementById("notice");
 let connections = null;
@@ -25,10 +26,13 @@ async function start() {
     document.getElementById("connections").hidden = false;
     if (!connections) {
       const mappings = new Mappings({ notify });
+      const sync = new SyncPanel({ notify, onRunFinished: () => connections.load() });
       connections = new Connections({
         notify,
         canMap: me.actions.includes("map"),
+        canSync: me.actions.includes("sync"),
         onOpen: (connection) => mappings.open(connection),
+        onSync: (connection) => sync.open(connection),
       });
     }
     await connections.load();

@@ -28,8 +28,10 @@ function lastSyncText(connection) {
 }
 
 export class Connections {
-  constructor({ notify, onChange, onOpen, canMap }) {
+  constructor({ notify, onChange, onOpen, onSync, canMap, canSync }) {
     this.canMap = Boolean(canMap);
+    this.canSync = Boolean(canSync);
+    this.onSync = onSync || (() => {});
     this.notify = notify;
     this.onChange = onChange || (() => {});
     this.onOpen = onOpen || (() => {});
@@ -69,6 +71,9 @@ export class Connections {
     actions.className = "actions";
     if (connection.status === "active" && this.canMap) {
       actions.append(this.button("Mappings", `Mappings for ${name}`, "plain", () => this.onOpen(connection)));
+    }
+    if (connection.status !== "disconnected" && this.canSync) {
+      actions.append(this.button("Sync", `Sync for ${name}`, "plain", () => this.onSync(connection)));
     }
     if (connection.status === "needs_reauth") {
       actions.append(this.button("Reconnect", `Reconnect ${name}`, "plain", () => this.connect()));
