@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from xero_connector.cli import api_keys, connections, keys, migrate, sandbox, serve, worker
+from xero_connector.cli import (
+    api_keys,
+    connections,
+    keys,
+    migrate,
+    records,
+    sandbox,
+    serve,
+    syncs,
+    worker,
+)
 
 HELP = """Connect workspaces to Xero: OAuth, an encrypted token vault, the token lifecycle.
 
@@ -22,7 +32,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
-for module in (serve, worker, migrate, keys, api_keys, connections, sandbox):
+for module in (serve, worker, migrate, keys, api_keys, connections, syncs, records, sandbox):
     module.register(app)
 
 
