@@ -27,6 +27,17 @@ COMMANDS = [
     ["api-keys", "create"],
     ["api-keys", "list"],
     ["api-keys", "revoke"],
+    ["connections"],
+    ["connections", "list"],
+    ["connections", "show"],
+    ["connections", "disconnect"],
+    ["sync"],
+    ["sync", "start"],
+    ["sync", "status"],
+    ["sync", "list"],
+    ["records"],
+    ["records", "list"],
+    ["records", "retry"],
 ]
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from xero_connector.api.contract import render_contract
@@ -47,27 +45,6 @@ def test_readme_configuration_table_is_generated_from_settings() -> None:
         "README.md's configuration table is stale: "
         "run `python -m xero_connector.config_table --write README.md`"
     )
-
-
-def _claims() -> dict[str, str]:
-    """What the package, the API and the README say the service does today."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    roles = readme.partition("## Calling the API")[2].partition("\n## ")[0]
-    return {
-        "pyproject description": project["project"]["description"],
-        "openapi info": yaml.safe_load(render_contract())["info"]["description"],
-        "README callers": roles,
-    }
-
-
-@pytest.mark.parametrize("where", ["pyproject description", "openapi info", "README callers"])
-def test_no_description_promises_what_main_lacks(where: str) -> None:
-    text = _claims()[where].lower()
-
-    # The audit log and sync runs are served now; these words still promise nothing served.
-    for promise in ("stream", "ledger"):
-        assert promise not in text, f"{where} mentions {promise!r}"
 
 
 def _operation(method: str, path: str) -> dict[str, object]:

@@ -9,6 +9,7 @@ Routers, services and tasks receive what they need from here (``ContextDep``,
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from xero_connector.jobs.arq_worker import (
 )
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
+from xero_connector.metrics.scrape import refresh_periodically
 from xero_connector.settings import Settings
 from xero_connector.sync.engine import SyncEngine
 from xero_connector.sync.translation import LedgerTranslations
@@ -398,13 +400,19 @@ def arq_settings(settings: Settings) -> dict[str, Any]:
     assert settings.redis_url is not None
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        context, resources = build_worker(
-            settings, ArqDispatcher(ctx["redis"], settings.queue_name)
-        )
+        dispatcher = ArqDispatcher(ctx["redis"], settings.queue_name)
+        context, resources = build_worker(settings, dispatcher)
         ctx["context"] = context
         ctx["resources"] = resources
+        if settings.worker_metrics_port is not None:  # the gauges its metrics port serves
+            ctx["gauges"] = asyncio.create_task(
+                refresh_periodically(context.session_factory, dispatcher.queue_depth)
+            )
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        gauges = ctx.pop("gauges", None)
+        if isinstance(gauges, asyncio.Task):
+            gauges.cancel()
         context = ctx.pop("context", None)
         if isinstance(context, AppContext):
             await context.aclose()

@@ -37,7 +37,9 @@ from xero_connector.ui import mount_ui
 
 DESCRIPTION = (
     "Connect a workspace's Xero organisations, list and disconnect them; the service keeps their "
-    "tokens encrypted and fresh. Every /v1 route "
+    "tokens encrypted and fresh. Read their chart of accounts and tax rates, map the platform's "
+    "keys onto them, hand over contacts, invoices and bank transactions, and sync them into Xero "
+    "exactly once. Every /v1 route "
     "except /v1/callback needs `Authorization: Bearer <API key or dashboard JWT>`; every error is "
     "`application/problem+json` (RFC 9457)."
 )

@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     )
     worker_metrics_port: int | None = Field(
         None,
-        description="Port on which `worker` serves Prometheus /metrics (its job and token "
-        "counters); unset: not served.",
+        description="Port on which `worker` serves Prometheus /metrics (its job, token and "
+        "sync counters, and the database and queue gauges); unset: not served.",
     )
     job_max_tries: int = Field(
         8, description="Tries of a job failing transiently before it waits for the sweeper."

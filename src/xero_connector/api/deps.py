@@ -22,7 +22,7 @@ from xero_connector.auth.caller import Caller
 from xero_connector.context import AppContext
 from xero_connector.db.unit_of_work import committing
 from xero_connector.errors import ServiceUnavailable
-from xero_connector.jobs.after_commit import AfterCommitJobs, attach, jobs_of
+from xero_connector.jobs.after_commit import AfterCommitJobs, enqueue_after_commit, jobs_of
 from xero_connector.logs import bind_log_ids
 
 
@@ -37,17 +37,12 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
 async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    async with context.session_factory() as session:
-        jobs = AfterCommitJobs(session, context.dispatcher) if context.dispatcher else None
-        attach(session, jobs)
-        try:
-            async with committing(session):
-                yield session
-        finally:
-            if jobs is not None:
-                # Only what a commit kept: on a rollback that is what earlier commits made due.
-                await jobs.flush()
-                jobs.close()
+    async with (
+        context.session_factory() as session,
+        enqueue_after_commit(session, context.dispatcher),
+        committing(session),
+    ):
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from xero_connector.api.schemas import UtcDatetime
+from xero_connector.connections.paging import Page
 from xero_connector.db.models import Record
 from xero_connector.ledger.ingest import MAX_ITEMS, ItemResult
 from xero_connector.ledger.schemas import BankTransactionIn, ContactIn, InvoiceIn
@@ -131,6 +132,10 @@ class RecordPage(BaseModel):
 
     items: list[RecordOut]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Record]) -> RecordPage:
+        return cls(items=[RecordOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 class PreviewOut(BaseModel):

@@ -28,7 +28,8 @@ router = APIRouter(tags=["health"])
     responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
 )
 async def read_metrics(context: ContextDep) -> Response:
-    """This process's counters (requests, token refreshes, jobs) and the connections by status.
+    """This process's counters (requests, Xero calls, token refreshes, jobs, sync runs) and the
+    gauges read now: connections and the outbox by status, the oldest pending record's age.
 
     No authentication, like the probes: the labels hold route templates, status codes, job names
     and outcomes only. The `worker` serves its own on `XERO_CONNECTOR_WORKER_METRICS_PORT`.

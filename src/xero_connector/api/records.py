@@ -55,7 +55,7 @@ async def list_records(
         cursor=cursor,
         limit=limit,
     )
-    return RecordPage(items=[RecordOut.of(r) for r in page.items], next_cursor=page.next_cursor)
+    return RecordPage.of(page)
 
 
 @router.get("/{record_id}", response_model=RecordOut, responses=_RESPONSES)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from xero_connector.api.schemas import UtcDatetime
+from xero_connector.connections.paging import Page
 from xero_connector.db.models import SyncRun
 from xero_connector.sync.views import run_counts, run_progress
 
@@ -73,3 +74,7 @@ class SyncRunPage(BaseModel):
 
     items: list[SyncRunOut]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[SyncRun]) -> SyncRunPage:
+        return cls(items=[SyncRunOut.of(run) for run in page.items], next_cursor=page.next_cursor)

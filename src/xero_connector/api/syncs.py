@@ -71,6 +71,4 @@ async def list_sync_runs(
     """A connection's runs, newest first."""
     caller.require(Action.READ)
     page = await list_connection_runs(session, connection, cursor=cursor, limit=limit)
-    return SyncRunPage(
-        items=[SyncRunOut.of(run) for run in page.items], next_cursor=page.next_cursor
-    )
+    return SyncRunPage.of(page)

@@ -10,12 +10,15 @@ from xero_connector.cli import (
     demo_data,
     keys,
     migrate,
+    records,
     sandbox,
     serve,
+    syncs,
     worker,
 )
 
-HELP = """Connect workspaces to Xero: OAuth, an encrypted token vault, the token lifecycle.
+HELP = """Connect workspaces to Xero and stream their ledger into it: OAuth, an encrypted token
+vault, the token lifecycle, mappings and an exactly-once sync.
 
 Try it with `xero-connector dev`: everything in one process, on SQLite, with a built-in Xero
 sandbox. In production run `migrate`, then `api` and `worker`, against Postgres and Redis.
@@ -31,7 +34,18 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
-for module in (serve, worker, migrate, keys, api_keys, connections, demo_data, sandbox):
+for module in (
+    serve,
+    worker,
+    migrate,
+    keys,
+    api_keys,
+    connections,
+    syncs,
+    records,
+    demo_data,
+    sandbox,
+):
     module.register(app)
 
 

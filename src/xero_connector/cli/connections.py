@@ -8,14 +8,12 @@ audited with the actor ``cli``.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from xero_connector.api.schemas import ConnectionOut, ConnectionPage
-from xero_connector.cli._db import announce_database
+from xero_connector.cli._context import ACTOR, SOURCE, everyone, job_dispatcher, run_in_context
 from xero_connector.cli.output import JsonFlag, print_json, print_record, print_table
 from xero_connector.connections import (
     Disconnector,
@@ -23,13 +21,10 @@ from xero_connector.connections import (
     get_connection,
     list_connections,
 )
-from xero_connector.context import AppContext, build_context
+from xero_connector.context import AppContext
 from xero_connector.db.unit_of_work import committing
-from xero_connector.errors import AppError, ServiceUnavailable
-from xero_connector.jobs.inprocess import InProcessRunner
-from xero_connector.settings import Settings
+from xero_connector.errors import ServiceUnavailable
 
-SOURCE = "cli"
 COLUMNS = ("id", "workspace_id", "tenant_name", "tenant_id", "status", "created_at")
 
 connections_app = typer.Typer(
@@ -38,33 +33,7 @@ connections_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-T = TypeVar("T")
-
 ConnectionId = Annotated[str, typer.Argument(metavar="ID", help="The connection's id.")]
-
-
-def _everyone(_workspace_id: str) -> bool:
-    return True
-
-
-def _run(work: Callable[[AppContext], Awaitable[T]]) -> T:
-    """``work`` over this process's context (built from the settings, closed after); an error
-    the API would answer with is printed, exit 1 for a 404 and 2 otherwise."""
-    settings = Settings()
-    announce_database(settings.database_url)
-
-    async def run() -> T:
-        context = build_context(settings)
-        try:
-            return await work(context)
-        finally:
-            await context.aclose()
-
-    try:
-        return asyncio.run(run())
-    except AppError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(1 if error.status == 404 else 2) from None
 
 
 @connections_app.command("list")
@@ -74,7 +43,10 @@ def list_command(
     cursor: Annotated[str | None, typer.Option("--cursor", help="A page's next cursor.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """A workspace's connections, oldest first (the next page's cursor on stderr)."""
+    """A workspace's connections, oldest first.
+
+    The next page's cursor is printed on stderr.
+    """
 
     async def read(context: AppContext) -> ConnectionPage:
         async with context.session_factory() as session:
@@ -85,7 +57,7 @@ def list_command(
             items=[ConnectionOut.of(row) for row in page.items], next_cursor=page.next_cursor
         )
 
-    page = _run(read)
+    page = run_in_context(read)
     if as_json:
         print_json(page)
         return
@@ -100,9 +72,9 @@ def show(connection_id: ConnectionId, as_json: JsonFlag = False) -> None:
 
     async def read(context: AppContext) -> ConnectionOut:
         async with context.session_factory() as session:
-            return ConnectionOut.of(await get_connection(session, connection_id, visible=_everyone))
+            return ConnectionOut.of(await get_connection(session, connection_id, visible=everyone))
 
-    connection = _run(read)
+    connection = run_in_context(read)
     if as_json:
         print_json(connection)
     else:
@@ -120,31 +92,33 @@ def _disconnector(context: AppContext) -> Disconnector:
             "Xero credentials or the keyring are not configured (the same XERO_CONNECTOR_* "
             "settings as the api and worker are needed)"
         )
-    dispatcher = None if isinstance(context.dispatcher, InProcessRunner) else context.dispatcher
     work = DisconnectWork(
         sessions=context.session_factory,
         tokens=context.token_service,
         remote=context.xero_identity,
-        dispatcher=dispatcher,
+        dispatcher=job_dispatcher(context),
     )
     return Disconnector(work)
 
 
 @connections_app.command()
 def disconnect(connection_id: ConnectionId) -> None:
-    """Disconnect at Xero and forget the tokens (as DELETE /v1/connections/{id}; idempotent)."""
+    """Disconnect at Xero and forget the tokens.
+
+    As DELETE /v1/connections/{id}; running it again changes nothing.
+    """
 
     async def act(context: AppContext) -> str:
         disconnector = _disconnector(context)
         async with context.session_factory() as session, committing(session):
             await disconnector.disconnect(
-                session, connection_id, visible=_everyone, actor="cli", source=SOURCE
+                session, connection_id, visible=everyone, actor=ACTOR, source=SOURCE
             )
         async with context.session_factory() as session:
-            connection = await get_connection(session, connection_id, visible=_everyone)
+            connection = await get_connection(session, connection_id, visible=everyone)
             return connection.status
 
-    status = _run(act)
+    status = run_in_context(act)
     typer.echo(f"connection {connection_id}: {status}")
 
 

@@ -181,6 +181,8 @@ class Record(TimestampMixin, Base):
         UniqueConstraint("connection_id", "kind", "external_id"),
         Index(None, "connection_id", "status", "kind", "id"),
         Index(None, "connection_id", "id"),
+        # The outbox gauges: counts of the statuses other than synced, the oldest pending.
+        Index(None, "status", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -9,6 +9,8 @@ not raised: the row is already committed, and the sweeper enqueues it from the d
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,3 +102,24 @@ class AfterCommitJobs:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+@asynccontextmanager
+async def enqueue_after_commit(
+    session: AsyncSession, dispatcher: Dispatcher | None
+) -> AsyncIterator[AfterCommitJobs | None]:
+    """Attach ``AfterCommitJobs`` to ``session`` (none without a dispatcher) and enqueue what
+    its commits kept when the block ends. Wrap the block that commits, so the flush comes after::
+
+        async with enqueue_after_commit(session, dispatcher), committing(session):
+            ...
+    """
+    jobs = AfterCommitJobs(session, dispatcher) if dispatcher is not None else None
+    attach(session, jobs)
+    try:
+        yield jobs
+    finally:
+        if jobs is not None:
+            # Only what a commit kept: on a rollback that is what earlier commits made due.
+            await jobs.flush()
+            jobs.close()

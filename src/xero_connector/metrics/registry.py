@@ -103,8 +103,48 @@ JOB_QUEUE_DEPTH = Gauge(
     registry=REGISTRY,
 )
 
+SYNC_KINDS = ("contact", "invoice", "bank_transaction")
+PUSH_OUTCOMES = ("synced", "failed", "uncertain")
+FINAL_RUN_STATUSES = ("succeeded", "partial", "failed")
+# Every status but synced: what is still on its way to Xero (or stopped on the way).
+OUTBOX_STATUSES = ("pending", "blocked", "sending", "failed", "uncertain")
+
+SYNC_ELEMENTS = Counter(
+    "xero_connector_sync_elements",
+    "Elements sent to Xero by sync runs, by kind and outcome: synced (Xero stored it), failed "
+    "(Xero refused it), uncertain (the answer was lost; the next slice looks them up in Xero).",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+SYNC_RUN_DURATION = Histogram(
+    "xero_connector_sync_run_duration_seconds",
+    "Time from a sync run's first slice (its creation, when it failed before starting) to its "
+    "end, by final status (succeeded, partial, failed); waits for Xero's limits included.",
+    ["status"],
+    buckets=(1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 4 * 3600.0, 86400.0),
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge(
+    "xero_connector_outbox_depth",
+    "Records not (yet) synced, by status (pending, blocked, sending, failed, uncertain), over "
+    "every connection; read from the database at scrape time.",
+    ["status"],
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST_PENDING = Gauge(
+    "xero_connector_outbox_oldest_pending_age_seconds",
+    "Seconds since the longest-pending record became pending (0 when none is); read from the "
+    "database at scrape time.",
+    registry=REGISTRY,
+)
+
 for _outcome in REFRESH_OUTCOMES:
     TOKEN_REFRESHES.labels(_outcome)
+for _kind in SYNC_KINDS:
+    for _push in PUSH_OUTCOMES:
+        SYNC_ELEMENTS.labels(_kind, _push)
+for _status in FINAL_RUN_STATUSES:
+    SYNC_RUN_DURATION.labels(_status)
 
 
 def request_observed(method: str, route: str, status: int, seconds: float) -> None:
@@ -148,6 +188,21 @@ def set_parked_tenants(count: int) -> None:
 
 def set_job_queue_depth(depth: int) -> None:
     JOB_QUEUE_DEPTH.set(depth)
+
+
+def sync_elements_pushed(kind: str, outcome: str, count: int = 1) -> None:
+    SYNC_ELEMENTS.labels(kind, outcome).inc(count)
+
+
+def sync_run_finished(status: str, seconds: float) -> None:
+    SYNC_RUN_DURATION.labels(status).observe(max(0.0, seconds))
+
+
+def set_outbox_depth(counts: Mapping[str, int], oldest_pending_seconds: float) -> None:
+    """Set the outbox gauges; statuses missing from ``counts`` read 0."""
+    for status in OUTBOX_STATUSES:
+        OUTBOX_DEPTH.labels(status).set(counts.get(status, 0))
+    OUTBOX_OLDEST_PENDING.set(max(0.0, oldest_pending_seconds))
 
 
 def render() -> bytes:

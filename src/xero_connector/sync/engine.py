@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xero_connector import metrics
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import Connection, SyncRun
 from xero_connector.db.repos import connections as connection_repo
@@ -202,7 +203,10 @@ class SyncEngine:
             requested = await request_sync(session, run.connection_id, "schedule")
             follow_up = requested.run.id if requested.created else None
         await session.commit()
-        log.info("sync_run_finished", run_id=run.id)
+        if run.finished_at is not None:
+            began = run.started_at or run.created_at
+            metrics.sync_run_finished(run.status, (run.finished_at - began).total_seconds())
+        log.info("sync_run_finished", run_id=run.id, status=run.status)
         if follow_up is not None:
             await self._enqueue(follow_up, 0, None)
 

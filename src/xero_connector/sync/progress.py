@@ -92,13 +92,14 @@ async def finish(
     phase: str | None,
 ) -> int:
     """Final: ``status`` as given (failed), else succeeded, or partial when records of this run
-    failed or stayed blocked. Returns how many records are waiting still (ingested meanwhile)."""
+    failed or stayed blocked (also set on ``run`` once written). Returns how many records are
+    waiting still (ingested meanwhile)."""
     await sync_runs.lock_for_finish(session, run.id, step, now=now)
     counts = await _counts(session, run, tally)
     if status is None:
         unsettled = sum(counts[k].get("failed", 0) + counts[k].get("blocked", 0) for k in KINDS)
         status = "partial" if unsettled else "succeeded"
-    await sync_runs.save_slice(
+    if await sync_runs.save_slice(
         session,
         run.id,
         step,
@@ -112,5 +113,6 @@ async def finish(
         lease_until=None,
         not_before=None,
         step=step + 1,
-    )
+    ):
+        run.status, run.finished_at = status, now
     return sum(counts[kind].get("pending", 0) for kind in KINDS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from xero_connector import metrics
 from xero_connector.db.models import Connection, SyncRun
 from xero_connector.logs import get_logger
 from xero_connector.sync import batches
@@ -143,10 +144,11 @@ class Pusher:
             return
         except Rejected as exc:
             async with factory() as session:
-                self.tally.merge(
-                    await batches.fail_all(session, batch, exc.messages, now=self.engine.clock())
+                failed = await batches.fail_all(
+                    session, batch, exc.messages, now=self.engine.clock()
                 )
                 await session.commit()
+            self._pushed(failed)
             return
         except Exception as exc:  # AnswerLost, or anything unforeseen once the request may be out
             if not isinstance(exc, AnswerLost):
@@ -155,19 +157,27 @@ class Pusher:
             return
         try:
             async with factory() as session:
-                self.tally.merge(
-                    await batches.settle_results(session, batch, results, now=self.engine.clock())
+                settled = await batches.settle_results(
+                    session, batch, results, now=self.engine.clock()
                 )
                 await session.commit()
+            self._pushed(settled)
         except ValueError:
             log.warning("sync_batch_answer_mismatch", batch_id=batch.id)
             await self._lose(prepared)
+
+    def _pushed(self, settled: Tally) -> None:
+        """Count what Xero answered for a batch (committed) in the slice and the metrics."""
+        self.tally.merge(settled)
+        for (kind, outcome), n in settled.counts.items():
+            metrics.sync_elements_pushed(kind, outcome, n)
 
     async def _lose(self, prepared: Prepared) -> None:
         self._halt(Stop.of(AnswerLost()))
         async with self.engine.session_factory() as session:
             await batches.lose(session, prepared.batch, now=self.engine.clock())
             await session.commit()
+        metrics.sync_elements_pushed(prepared.batch.kind, "uncertain", len(prepared.elements))
 
     async def _release(self, prepared: list[Prepared], reason: str) -> None:
         async with self.engine.session_factory() as session:
