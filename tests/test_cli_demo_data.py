@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, MakeDatabase
 from tests.connector_app import KEY_ENTRY
 from tests.fake_xero import CLIENT_ID, CLIENT_SECRET, ENDPOINTS, FakeXero, fake_xero
 from tests.test_cli_connections import connect_through_the_api
@@ -166,9 +166,17 @@ def queue() -> Iterator[str]:
         client.close()
 
 
+@pytest.fixture
+async def own_pg_url(make_database: MakeDatabase) -> str:
+    """A database of this test's own: it commits connections (and their OAuth states), which
+    the session's shared database must not keep for the tests after it."""
+    return await make_database()
+
+
 def test_on_postgres_with_redis_the_sync_job_is_enqueued_for_the_workers(
-    pg_url: str, fake_xero: FakeXero, monkeypatch: pytest.MonkeyPatch, queue: str
+    own_pg_url: str, fake_xero: FakeXero, monkeypatch: pytest.MonkeyPatch, queue: str
 ) -> None:
+    pg_url = own_pg_url
     _use(monkeypatch, pg_url)
     workspace = f"ws-{uuid.uuid4().hex[:8]}"
     (connection,) = connect_through_the_api(pg_url, fake_xero, workspace, "t-pg")
