@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 
@@ -28,6 +27,7 @@ from sync_support import (
     Workers,
     asyncpg_dsn,
     connect,
+    cpu_seconds,
     drop_database,
     forget_queue,
     fresh_database,
@@ -97,14 +97,14 @@ async def bench(count: int, seconds: float, settle: float) -> dict[str, object]:
                 seeded = await seed_contacts(url, [connection_id], count)
                 idle_rss, idle_peak = memory_mb(worker.pid)
                 load_at_start = load()
-                cpu_before = _cpu_seconds(worker.pid)
+                cpu_before = cpu_seconds(worker.pid)
                 requested = time.time()
                 await start_runs(sessions, queue, [connection_id])
                 while (at := time.time()) < requested + seconds:
                     samples.append((at - requested, memory_mb(worker.pid)[0]))
                     await asyncio.sleep(0.2)
                 _, peak = memory_mb(worker.pid)
-                cpu = _cpu_seconds(worker.pid) - cpu_before
+                cpu = cpu_seconds(worker.pid) - cpu_before
             finally:
                 pool.stop()
         written, answered, elements = await first_batch(url)
@@ -139,12 +139,6 @@ def _per_ten_seconds(samples: list[tuple[float, float]]) -> list[int]:
     for at, rss in samples:
         highest[int(at // 10)] = max(rss, highest.get(int(at // 10), 0.0))
     return [round(highest[k]) for k in sorted(highest)]
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def main() -> None:

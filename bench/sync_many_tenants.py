@@ -40,7 +40,9 @@ from sync_support import (
     BenchSandbox,
     Sent,
     Workers,
+    batch_outcomes,
     connect,
+    cpu_seconds,
     drop_database,
     forget_queue,
     fresh_database,
@@ -89,6 +91,8 @@ async def engine_part(args: argparse.Namespace) -> dict[str, Any]:
                 keys,
                 xero_limit_time_scale=args.scale,
                 xero_app_minute_limit=args.app_limit,
+                sync_slice_seconds=args.slice_seconds or 20 / args.scale,
+                worker_max_jobs=args.jobs,
             )
             load_at_start = load()
             pool.start(args.workers)
@@ -102,11 +106,15 @@ async def engine_part(args: argparse.Namespace) -> dict[str, Any]:
             try:
                 await wait_until(everyone_answered, within=600, every=0.5)
                 ramp = time.time()
-                await asyncio.sleep(args.windows * window + 1.0)
+                cpu = pool.cpu_seconds(), cpu_seconds(server.pid)
+                await asyncio.sleep(args.windows * window)
+                cpu = pool.cpu_seconds() - cpu[0], cpu_seconds(server.pid) - cpu[1]
+                await asyncio.sleep(1.0)
             finally:
                 pool.stop()
             stats = server.stats()
         sent = await sent_batches(url)
+        outcomes = await batch_outcomes(url)
     finally:
         await engine.dispose()
         await drop_database(name)
@@ -128,8 +136,11 @@ async def engine_part(args: argparse.Namespace) -> dict[str, Any]:
         "slowest_tenant_over_mean": round(min(by_tenant.values()) / mean, 3),
         "fastest_tenant_over_mean": round(max(by_tenant.values()) / mean, 3),
         "elements_per_second": round(sum(counts) / (args.windows * window), 1),
+        "workers_cpu_ms_per_batch": round(cpu[0] / max(len(measured), 1) * 1000, 1),
+        "sandbox_cpu_ms_per_batch": round(cpu[1] / max(len(measured), 1) * 1000, 1),
         "breaches": stats["breaches"],
         "sandbox_calls": stats["calls"],
+        "batches": outcomes,
     }
 
 
@@ -196,6 +207,8 @@ async def _sign_in(server: BenchSandbox, http: httpx.AsyncClient) -> tuple[str, 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     engine = await engine_part(args)
+    if not args.baseline:
+        return {"machine": machine(), "settings": vars(args), "engine": engine}
     baseline = await baseline_part(args, args.windows * 60 / args.scale)
     return {
         "machine": machine(),
@@ -216,6 +229,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=3.0, help="time scale (sandbox, limiter)")
     parser.add_argument("--windows", type=int, default=4, help="minute windows measured")
     parser.add_argument("--latency-ms", type=float, default=200.0, help="sandbox latency a call")
+    parser.add_argument(
+        "--slice-seconds", type=float, default=0.0, help="SYNC_SLICE_SECONDS (20 / scale)"
+    )
+    parser.add_argument("--jobs", type=int, default=10, help="WORKER_MAX_JOBS of each worker")
+    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True)
     print(json.dumps(asyncio.run(bench(parser.parse_args())), indent=2))
 
 

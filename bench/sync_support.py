@@ -94,6 +94,8 @@ class BenchSandbox(SandboxServer):
             "XERO_CONNECTOR_XERO_CLIENT_SECRET": self.client_secret,
         }
 
+    pid: int = 0
+
     def stats(self) -> dict[str, object]:
         return dict(httpx.get(f"{self.origin}/_sandbox/stats", timeout=30).json())
 
@@ -121,7 +123,7 @@ def run_sandbox(organisations: int, *flags: str) -> Iterator[BenchSandbox]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the sandbox did not start") from None
                 time.sleep(0.2)
-        yield BenchSandbox(origin, client_id=client_id, client_secret=secret)
+        yield BenchSandbox(origin, client_id=client_id, client_secret=secret, pid=process.pid)
     finally:
         process.terminate()
         process.wait(10)
@@ -218,6 +220,9 @@ class Workers:
             command = [sys.executable, "-m", "xero_connector", "worker"]
             self.running.append(subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL))
 
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(process.pid) for process in self.running)
+
     def stop(self) -> None:
         for process in self.running:
             process.terminate()
@@ -228,6 +233,12 @@ class Workers:
                 process.kill()
                 process.wait()
         self.running.clear()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -261,6 +272,19 @@ async def sent_batches(database_url: str) -> list[Sent]:
     finally:
         await db.close()
     return [Sent(float(r["at"]), str(r["connection_id"]), int(r["n"])) for r in rows]
+
+
+async def batch_outcomes(database_url: str) -> dict[str, int]:
+    """Batches by status (and, for those not done, why), e.g. released by a slice that deferred."""
+    db = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await db.fetch(
+            "SELECT status, CASE WHEN status = 'done' THEN NULL ELSE error END AS why,"
+            " count(*) AS n FROM sync_batches GROUP BY 1, 2 ORDER BY 3 DESC"
+        )
+    finally:
+        await db.close()
+    return {f"{r['status']}: {r['why']}" if r["why"] else r["status"]: int(r["n"]) for r in rows}
 
 
 def per_window(sent: Sequence[Sent], first: float, window: float, count: int) -> list[int]:
