@@ -2,7 +2,10 @@
 
 Up to ``concurrency`` batches of one connection are in flight at once (the limiter, shared by
 every process, keeps the tenant inside Xero's limits). Claims are taken one at a time under a
-lock, so pages are claimed in order; sends and settles run concurrently.
+lock, so pages are claimed in order; sends and settles run concurrently. Before each claim the
+limiter is asked how long a call would wait: past the engine's ``max_limiter_wait`` the slice
+stops (deferred) without claiming, so a tenant held back by the app-wide limit does not claim,
+write and release batch after batch.
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ class Pusher:
                 async with lock:
                     if exhausted or self.stop is not None:
                         return
+                    if not await self._limiter_lets_us_send():  # claim nothing only to release it
+                        return
                     prepared = await self._prepare(kind, translate)
                     if prepared is None:
                         exhausted = True
@@ -106,6 +111,14 @@ class Pusher:
 
         await asyncio.gather(*(worker() for _ in range(self.engine.concurrency)))
         return exhausted and self.stop is None
+
+    async def _limiter_lets_us_send(self) -> bool:
+        """False (the slice stops, deferred) when the limiter would make a call wait too long."""
+        wait = await self.tenant.wait_estimate()
+        if wait <= self.engine.max_limiter_wait:
+            return True
+        self._halt(Stop.of(Unsent("waiting for the rate limiter", wait)))
+        return False
 
     async def _prepare(self, kind: str, translate: Translate) -> list[Prepared] | None:
         while True:
@@ -128,7 +141,7 @@ class Pusher:
         batch = prepared.batch
         factory = self.engine.session_factory
         try:
-            wait = await self.tenant.wait_estimate()
+            wait = await self.tenant.wait_estimate()  # again: the others may have used the room
             if wait > self.engine.max_limiter_wait:
                 raise Unsent("waiting for the rate limiter", wait)
             results = await self.tenant.write(
