@@ -5,7 +5,9 @@ every process, keeps the tenant inside Xero's limits). Claims are taken one at a
 lock, so pages are claimed in order; sends and settles run concurrently. Before each claim the
 limiter is asked how long a call would wait: past the engine's ``max_limiter_wait`` the slice
 stops (deferred) without claiming, so a tenant held back by the app-wide limit does not claim,
-write and release batch after batch.
+write and release batch after batch. Pages are claimed after the last id the phase claimed (a
+claim scanning from the start would pass the index entries every claimed record leaves until
+vacuum); when nothing is left after it, the phase looks once more from the start.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Pusher:
         self.tally = tally
         self.stop: Stop | None = None
         self.deadline = engine.clock() + timedelta(seconds=engine.slice_seconds)
+        self._after: str | None = None  # the last record id this phase claimed
 
     def _halt(self, stop: Stop) -> None:
         if self.stop is None or stop.fail or (stop.until and not self.stop.fail):
@@ -90,6 +93,7 @@ class Pusher:
             translate = await self.engine.translations.load(session, self.connection.id)
         lock = asyncio.Lock()
         exhausted = False
+        self._after = None
 
         async def worker() -> None:
             nonlocal exhausted
@@ -132,8 +136,14 @@ class Pusher:
                     batch_size=self.engine.batch_size,
                     now=self.engine.clock(),
                     tally=self.tally,
+                    after=self._after,
                 )
                 await session.commit()
+            if prepared is None and self._after is not None:
+                self._after = None  # once more from the start: records released or added behind
+                continue
+            if prepared:
+                self._after = max(m["id"] for part in prepared for m in part.batch.members)
             if prepared is None or prepared:
                 return prepared
 
