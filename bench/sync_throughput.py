@@ -15,19 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
 import resource
 import time
-import uuid
 
-import asyncpg
 import httpx
+from sync_support import drop_database, fresh_database
 from tests.tokens.sandbox_support import run_sandbox
 from tests.xero.sandbox_tenant import api_client, connect_all
 
 from xero_connector.context import sync_engine
 from xero_connector.db.engine import make_engine, make_session_factory
-from xero_connector.db.migrate import upgrade
 from xero_connector.db.repos import records, sync_runs
 from xero_connector.db.repos.records import RecordInput
 from xero_connector.settings import Settings
@@ -36,7 +33,6 @@ from xero_connector.vault import LocalKeyring, Vault
 from xero_connector.vault.keyring import generate_key_entry
 from xero_connector.xero.limiter import LimitConfig
 
-PG_ADMIN = os.environ.get("XERO_CONNECTOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 LIFTED: tuple[str, ...] = ("--tenant-per-minute", "100000000", "--tenant-per-day", "100000000")
 LIFTED += ("--app-per-minute", "100000000", "--tenant-concurrency", "50", "--no-strict")
 
@@ -48,22 +44,6 @@ class NoQueue:
         self, job: str, *args: object, job_id: str, defer_until: object = None
     ) -> bool:
         return True
-
-
-async def fresh_database() -> tuple[str, str]:
-    name = f"xc_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    await upgrade(url)
-    return url, name
-
-
-async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
 
 
 async def bench(count: int, batch: int) -> None:

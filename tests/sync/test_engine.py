@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from typing import Any
 
 from tests.sync.conftest import Harness
 from xero_connector.sync import progress
@@ -244,3 +245,28 @@ async def test_records_joining_a_run_as_it_ends_are_counted_by_its_last_slice(
         assert not finishing.done()  # the last slice waits for the joiner's commit
         await joining.commit()
     assert await finishing == 2  # it saw c1, so a follow-up run takes it
+
+
+async def test_records_changed_behind_the_claim_cursor_are_pushed_in_the_same_run(
+    harness: Harness,
+) -> None:
+    """Pages are claimed after the last id claimed; before a phase ends it looks once more from
+    the start, so records that became pending again behind that id (their content changed while
+    they were being sent) are not left for a later run."""
+    await harness.ingest("contact", *(contact(n) for n in range(30)))
+    write = harness.org.write
+    changed = False
+
+    async def write_then_change(*args: Any, **kwargs: Any) -> Any:
+        nonlocal changed
+        if not changed:  # during the first send: every contact gets a new version
+            changed = True
+            await harness.ingest("contact", *(contact(n, f"Renamed {n}") for n in range(30)))
+        return await write(*args, **kwargs)
+
+    harness.org.write = write_then_change  # type: ignore[method-assign]
+    run = await harness.sync()
+    assert run.status == "succeeded"
+    assert harness.org.count("contact") == 30
+    stored = await harness.records("contact")
+    assert Counter((r.status, r.synced_version) for r in stored) == {("synced", 2): 30}

@@ -87,8 +87,10 @@ async def prepare(
     batch_size: int,
     now: datetime,
     tally: Tally,
+    after: str | None = None,
 ) -> list[Prepared] | None:
-    """Claim and write up to one page of ``kind`` as batches; None when nothing is pending.
+    """Claim and write up to one page of ``kind`` as batches; None when nothing is pending
+    (with ``after``: nothing whose id is greater).
 
     The caller commits. Records that need nothing sent (a void that never reached Xero) are
     settled as synced; untranslatable ones are blocked; both are counted in ``tally``.
@@ -101,6 +103,7 @@ async def prepare(
         batch_id=claim_id,
         limit=batch_size,
         now=now,
+        after=after,
     )
     if not claimed:
         return None

@@ -2,7 +2,12 @@
 
 Up to ``concurrency`` batches of one connection are in flight at once (the limiter, shared by
 every process, keeps the tenant inside Xero's limits). Claims are taken one at a time under a
-lock, so pages are claimed in order; sends and settles run concurrently.
+lock, so pages are claimed in order; sends and settles run concurrently. Before each claim the
+limiter is asked how long a call would wait: past the engine's ``max_limiter_wait`` the slice
+stops (deferred) without claiming, so a tenant held back by the app-wide limit does not claim,
+write and release batch after batch. Pages are claimed after the last id the phase claimed (a
+claim scanning from the start would pass the index entries every claimed record leaves until
+vacuum); when nothing is left after it, the phase looks once more from the start.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ class Pusher:
         self.tally = tally
         self.stop: Stop | None = None
         self.deadline = engine.clock() + timedelta(seconds=engine.slice_seconds)
+        self._after: str | None = None  # the last record id this phase claimed
 
     def _halt(self, stop: Stop) -> None:
         if self.stop is None or stop.fail or (stop.until and not self.stop.fail):
@@ -88,12 +94,15 @@ class Pusher:
             translate = await self.engine.translations.load(session, self.connection.id)
         lock = asyncio.Lock()
         exhausted = False
+        self._after = None
 
         async def worker() -> None:
             nonlocal exhausted
             while self.stop is None and self.engine.clock() < self.deadline:
                 async with lock:
                     if exhausted or self.stop is not None:
+                        return
+                    if not await self._limiter_lets_us_send():  # claim nothing only to release it
                         return
                     prepared = await self._prepare(kind, translate)
                     if prepared is None:
@@ -108,6 +117,14 @@ class Pusher:
         await asyncio.gather(*(worker() for _ in range(self.engine.concurrency)))
         return exhausted and self.stop is None
 
+    async def _limiter_lets_us_send(self) -> bool:
+        """False (the slice stops, deferred) when the limiter would make a call wait too long."""
+        wait = await self.tenant.wait_estimate()
+        if wait <= self.engine.max_limiter_wait:
+            return True
+        self._halt(Stop.of(Unsent("waiting for the rate limiter", wait)))
+        return False
+
     async def _prepare(self, kind: str, translate: Translate) -> list[Prepared] | None:
         while True:
             async with self.engine.session_factory() as session:
@@ -120,8 +137,14 @@ class Pusher:
                     batch_size=self.engine.batch_size,
                     now=self.engine.clock(),
                     tally=self.tally,
+                    after=self._after,
                 )
                 await session.commit()
+            if prepared is None and self._after is not None:
+                self._after = None  # once more from the start: records released or added behind
+                continue
+            if prepared:
+                self._after = max(m["id"] for part in prepared for m in part.batch.members)
             if prepared is None or prepared:
                 return prepared
 
@@ -129,7 +152,7 @@ class Pusher:
         batch = prepared.batch
         factory = self.engine.session_factory
         try:
-            wait = await self.tenant.wait_estimate()
+            wait = await self.tenant.wait_estimate()  # again: the others may have used the room
             if wait > self.engine.max_limiter_wait:
                 raise Unsent("waiting for the rate limiter", wait)
             results = await self.tenant.write(

@@ -31,8 +31,14 @@ async def claim(
     batch_id: str,
     limit: int,
     now: datetime,
+    after: str | None = None,
 ) -> list[Record]:
-    """Take up to ``limit`` pending records of ``kind`` into ``batch_id`` (status ``sending``)."""
+    """Take up to ``limit`` pending records of ``kind`` into ``batch_id`` (status ``sending``).
+
+    ``after``: only records whose id is greater. Every claimed record leaves its old index entry
+    behind until vacuum, so a scan from the start of the pending range passes all of them; a
+    caller walking a backlog gives the last id it claimed and the scan starts there.
+    """
     candidates = (
         select(Record.id)
         .where(
@@ -44,6 +50,8 @@ async def claim(
         .order_by(Record.id)
         .limit(limit)
     )
+    if after is not None:
+        candidates = candidates.where(Record.id > after)
     ids = list((await session.execute(candidates)).scalars())
     if not ids:
         return []
