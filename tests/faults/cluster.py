@@ -11,9 +11,8 @@ and succeeded, every record synced, every record in the sandbox exactly once.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from arq.connections import RedisSettings, create_pool
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.e2e.processes import Service, free_port, started, wait_http
+from tests.e2e.test_scale_out import wait_for
 from tests.mappings.conftest import AU
 from tests.sync.sandbox_support import SyncConnector
 from tests.sync.test_sandbox_sync import (
@@ -33,6 +33,7 @@ from tests.sync.test_sandbox_sync import (
     contact,
     invoice,
     map_all,
+    ours,
 )
 from tests.tokens.sandbox_support import SandboxServer, run_sandbox, subprocess_env
 from xero_connector.auth.api_keys import issue_api_key
@@ -90,8 +91,7 @@ class Rig:
 
     async def landed(self) -> int:
         """How many of our records the sandbox holds now (of any kind, duplicates included)."""
-        docs = await self.connector.documents(AU)
-        return sum(1 for kind, found in docs.items() for doc in found if _ours(kind, doc))
+        return sum(len(found) for found in ours(await self.connector.documents(AU)).values())
 
     async def wait_landed(self, at_least: int, seconds: float = 120) -> None:
         async def enough() -> bool:
@@ -114,7 +114,11 @@ class Rig:
             statuses = await self.connector.statuses(connection_id)
             return runs if set(statuses) <= set(SETTLED) else None
 
-        runs: list[dict[str, Any]] = await wait_for("every run final", quiet, seconds)
+        try:
+            runs: list[dict[str, Any]] = await wait_for("every run final", quiet, seconds)
+        except AssertionError as exc:
+            state = (await self.runs(connection_id), await self.connector.statuses(connection_id))
+            raise AssertionError(f"{exc}: runs and record statuses {state}") from None
         statuses = await self.connector.statuses(connection_id)
         failed = await self.connector.records(connection_id, status="failed")
         assert statuses == {"synced": TOTAL}, (statuses, failed[:3])
@@ -125,23 +129,6 @@ class Rig:
     def alive(self) -> bool:
         """The processes the test started are still the same, running ones (none restarted)."""
         return all(s.process.poll() is None for s in (self.api, *self.workers))
-
-
-def _ours(kind: str, doc: dict[str, Any]) -> bool:
-    if kind == "contacts":
-        return str(doc.get("ContactNumber", "")).startswith("xc-")
-    return "[xc-" in str(doc.get("Reference", ""))
-
-
-async def wait_for(what: str, check: Callable[[], Awaitable[Any]], seconds: float) -> Any:
-    """Poll ``check()`` until it returns something truthy, for at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 def deployment_env(

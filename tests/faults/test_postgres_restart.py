@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.conftest import REDIS_URL
-from tests.faults.cluster import TOTAL, Rig, deployment, wait_for
+from tests.e2e.test_scale_out import wait_for
+from tests.faults.cluster import TOTAL, Rig, deployment
 from tests.faults.services import migrated_database, throwaway_postgres
 
 pytestmark = [pytest.mark.slow]

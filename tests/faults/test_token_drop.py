@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import REDIS_URL, MakeDatabase
-from tests.faults.cluster import TOTAL, Rig, deployment, wait_for
+from tests.e2e.test_scale_out import wait_for
+from tests.faults.cluster import TOTAL, Rig, deployment
 from tests.sync.test_sandbox_sync import TIME_SCALE
 from xero_connector.db.models import Record
 
