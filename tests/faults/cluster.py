@@ -143,7 +143,6 @@ def deployment_env(
         "XERO_LIMIT_TIME_SCALE": str(TIME_SCALE),
         "XERO_TIMEOUT_SECONDS": "2",
         "REFRESH_LOCK_WAIT_SECONDS": "4",
-        "SYNC_BATCH_SIZE": str(BATCH_SIZE),
         "SYNC_SLICE_SECONDS": "2",
         "SYNC_DEBOUNCE_SECONDS": "0.5",
         "SWEEP_INTERVAL_SECONDS": "1",
@@ -164,6 +163,7 @@ async def deployment(
     redis_url: str,
     sandbox_args: tuple[str, ...] = (),
     settings: dict[str, str] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> AsyncIterator[Rig]:
     """Sandbox, ``api-keys create``, ``api`` and two ``worker`` processes for the block.
 
@@ -183,6 +183,7 @@ async def deployment(
                 database_url=database_url,
                 redis_url=redis_url,
                 queue=queue,
+                SYNC_BATCH_SIZE=str(batch_size),
                 **(settings or {}),
             )
             sessions = make_session_factory(engine)

@@ -1,8 +1,9 @@
 """A whole sync against a sandbox that answers 20% of API calls with a 500 or 503 and drops the
 answer of 5% of its writes (applied, never answered): every record still lands exactly once.
 
-At 5% a sync of a few dozen writes may by chance lose no answer at all, so the first write's
-answer is dropped for certain (scripted) on top of the shares."""
+Every 5xx or lost answer costs the run a pause and a lookup, so the batches are larger here (a
+few dozen calls in all). At such numbers the shares might by chance hit nothing, so the first
+write's answer is dropped and the second answered 500 for certain (scripted) on top of them."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ async def test_a_sync_through_5xx_answers_and_dropped_answers_lands_every_record
     async with deployment(tmp_path, database_url=await make_database(), redis_url=REDIS_URL) as rig:
         connection_id = await rig.connected_and_mapped()
         await rig.connector.faults(fault_5xx=0.2, fault_drop=0.05)  # before the run starts
-        await rig.connector.faults(next_write=["drop"])
+        await rig.connector.faults(next_write=["drop", "500"])
         await rig.ingest_mix(connection_id)
         await rig.settle(connection_id)
         stats = await rig.connector.stats()
