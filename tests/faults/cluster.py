@@ -143,6 +143,9 @@ def deployment_env(
         "XERO_LIMIT_TIME_SCALE": str(TIME_SCALE),
         "XERO_TIMEOUT_SECONDS": "2",
         "REFRESH_LOCK_WAIT_SECONDS": "4",
+        # access tokens last 1800 sandbox seconds, 30 real ones at TIME_SCALE: a margin under
+        # that (the default, 600, would make every call refresh first)
+        "REFRESH_MARGIN_SECONDS": "10",
         "SYNC_SLICE_SECONDS": "2",
         "SYNC_DEBOUNCE_SECONDS": "0.5",
         "SWEEP_INTERVAL_SECONDS": "1",
