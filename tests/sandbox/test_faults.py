@@ -93,3 +93,28 @@ async def test_the_seed_replays_the_same_fault_sequence(make_sandbox: SandboxFac
 async def test_faults_leave_identity_paths_alone(make_sandbox: SandboxFactory) -> None:
     client, _, _ = await make_sandbox(fault_5xx=1.0, fault_hang=0.0)
     assert (await client.get("/.well-known/openid-configuration")).status_code == 200
+
+
+async def test_scripted_write_faults_are_used_up_in_order_by_writes_only(
+    make_sandbox: SandboxFactory,
+) -> None:
+    client, sandbox, probe = await make_sandbox()
+    headers = await _headers(client)
+    scripted = await client.post("/_sandbox/faults", json={"next_write": ["503", "drop"]})
+    assert scripted.json()["next_write"] == ["503", "drop"]
+    assert (await client.get(PROBE, headers=headers)).status_code == 200  # reads skip the script
+    assert (await client.post(PROBE, headers=headers)).status_code == 503
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.post(PROBE, headers=headers), timeout=0.2)
+    assert (await client.post(PROBE, headers=headers)).status_code == 200
+    assert probe.applied == 3  # the read, the dropped write and the last one
+    assert sandbox.world.stats.faults == {"503": 1, "drop": 1}
+    assert (await client.get("/_sandbox/faults")).json()["next_write"] == []
+
+
+async def test_clearing_drops_pending_scripted_write_faults(make_sandbox: SandboxFactory) -> None:
+    client, _, _ = await make_sandbox()
+    headers = await _headers(client)
+    await client.post("/_sandbox/faults", json={"next_write": ["500"]})
+    assert (await client.delete("/_sandbox/faults")).json()["next_write"] == []
+    assert (await client.post(PROBE, headers=headers)).status_code == 200

@@ -116,8 +116,9 @@ class SyncConnector(SandboxConnector):
         body: dict[str, Any] = answer.json()
         return body
 
-    async def faults(self, **shares: float) -> None:
-        answer = await self.http.post(f"{self.sandbox.origin}/_sandbox/faults", json=shares)
+    async def faults(self, **changes: float | list[str]) -> None:
+        """Change the sandbox's fault shares or script faults (``/_sandbox/faults``)."""
+        answer = await self.http.post(f"{self.sandbox.origin}/_sandbox/faults", json=changes)
         assert answer.status_code == 200, answer.text
 
 

@@ -188,6 +188,8 @@ async def test_workers_killed_mid_sync_and_restarted_leave_every_record_exactly_
         workers.start()
     run = await connector.settled(connection_id, within=300)
     assert run["status"] == "succeeded", run
+    runs = await connector.get(f"/v1/connections/{connection_id}/syncs", limit="100")
+    assert all(r["status"] in ("succeeded", "partial", "failed") for r in runs["items"]), runs
     assert await connector.statuses(connection_id) == {"synced": total}
     assert_exactly_once(
         await connector.documents(AU), {"contacts": 150, "invoices": 600, "bank_transactions": 300}

@@ -102,7 +102,8 @@ def sandbox(
     It also serves Xero's connections endpoint and its own inspection routes under /_sandbox.
     API faults (--fault-5xx, --fault-drop, --fault-hang, --latency-ms) apply to /api.xro/2.0;
     token faults (--fault-token-drop, --fault-token-5xx) to refresh calls at /connect/token. A
-    test can script exact faults instead: POST /_sandbox/faults {"next_refresh": ["drop"]}.
+    test can script exact faults instead: POST /_sandbox/faults {"next_refresh": ["drop"]}
+    (or "next_write" for API writes).
     See docs/sandbox.md.
     """
     import uvicorn

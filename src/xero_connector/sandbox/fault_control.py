@@ -5,6 +5,8 @@
 - ``next_refresh``: faults for the next ``/connect/token`` refresh calls, in order (``"drop"``,
   ``"500"``, ``"503"``), appended to those still pending; tests use it instead of shares, so a
   test says "drop the next answer" without relying on probability;
+- ``next_write``: the same for the next API writes (PUT/POST to ``/api.xro/2.0``): ``"drop"`` (the
+  write is applied, its answer never sent), ``"500"`` or ``"503"`` (nothing applied);
 - the shares and latency of the ``sandbox`` command's flags (``fault_5xx``, ``fault_drop``,
   ``fault_hang``, ``fault_token_drop``, ``fault_token_5xx``: 0 to 1; ``latency_ms``,
   ``latency_jitter_ms``: at least 0), which replace the running values.
@@ -42,6 +44,7 @@ class FaultChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     next_refresh: list[Literal["drop", "500", "503"]] = Field(default_factory=list)
+    next_write: list[Literal["drop", "500", "503"]] = Field(default_factory=list)
     fault_5xx: Share = SHARE
     fault_drop: Share = SHARE
     fault_hang: Share = SHARE
@@ -57,6 +60,7 @@ def fault_state(world: World) -> dict[str, Any]:
     return {
         **{name: getattr(config, name) for name in SETTABLE},
         "next_refresh": list(world.next_refresh_faults),
+        "next_write": list(world.next_write_faults),
     }
 
 
@@ -74,11 +78,13 @@ def build_fault_router(world: World) -> APIRouter:
             if value is not None:
                 setattr(world.config, name, value)
         world.next_refresh_faults.extend(body.next_refresh)
+        world.next_write_faults.extend(body.next_write)
         return fault_state(world)
 
     @router.delete("/faults")
     async def clear() -> dict[str, Any]:
         world.next_refresh_faults.clear()
+        world.next_write_faults.clear()
         return fault_state(world)
 
     return router

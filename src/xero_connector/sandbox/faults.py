@@ -13,7 +13,10 @@ for the same sequence of calls):
   a lost answer looks like to a real client; only reconciliation can tell it the write
   happened.
 
-Each fault is counted in ``Stats.faults`` by kind (``hang``, ``500``, ``503``, ``drop``).
+A test can also script the faults of the next writes (``World.next_write_faults``, filled through
+``POST /_sandbox/faults`` ``next_write``): each pending one is used up, in order, by the next PUT or
+POST instead of a draw (reads are never scripted), so "drop the next write's answer" needs no
+luck. Each fault is counted in ``Stats.faults`` by kind (``hang``, ``500``, ``503``, ``drop``).
 """
 
 from __future__ import annotations
@@ -63,21 +66,14 @@ class FaultsMiddleware:
         if config.latency_ms > 0 or config.latency_jitter_ms > 0:
             delay_ms = max(0.0, rng.gauss(config.latency_ms, config.latency_jitter_ms))
             await asyncio.sleep(delay_ms / 1000)
-        if config.fault_hang + config.fault_5xx + config.fault_drop <= 0:
+        fault = self._next_fault(scope["method"])
+        if fault is None:
             await self.app(scope, receive, send)
             return
-        draw = rng.random()
-        if draw < config.fault_hang:
-            stats.faults["hang"] += 1
+        stats.faults[fault] += 1
+        if fault == "hang":
             await self._hold(receive, send)
-        elif draw < config.fault_hang + config.fault_5xx:
-            status = rng.choice((500, 503))
-            stats.faults[str(status)] += 1
-            await send_json(send, status, FAULT_BODIES[status])
-        elif scope["method"] in WRITES and draw < (
-            config.fault_hang + config.fault_5xx + config.fault_drop
-        ):
-            stats.faults["drop"] += 1
+        elif fault == "drop":
 
             async def discard(message: Message) -> None:
                 return None
@@ -85,7 +81,24 @@ class FaultsMiddleware:
             await self.app(scope, receive, discard)
             await self._hold(receive, send)
         else:
-            await self.app(scope, receive, send)
+            status = int(fault)
+            await send_json(send, status, FAULT_BODIES[status])
+
+    def _next_fault(self, method: str) -> str | None:
+        """A scripted fault for a write if one is pending, else a draw against the shares."""
+        world, config = self.world, self.world.config
+        if method in WRITES and world.next_write_faults:
+            return world.next_write_faults.popleft()
+        if config.fault_hang + config.fault_5xx + config.fault_drop <= 0:
+            return None
+        draw = world.rng.random()
+        if draw < config.fault_hang:
+            return "hang"
+        if draw < config.fault_hang + config.fault_5xx:
+            return str(world.rng.choice((500, 503)))
+        if method in WRITES and draw < config.fault_hang + config.fault_5xx + config.fault_drop:
+            return "drop"
+        return None
 
     async def _hold(self, receive: Receive, send: Send) -> None:
         """Keep the client waiting until it leaves (return quietly) or ``hang_seconds`` pass."""

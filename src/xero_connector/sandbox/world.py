@@ -190,6 +190,8 @@ class World:
         self.token_rng = random.Random(f"{self.config.seed}:token-faults")  # noqa: S311
         # faults a test asked for, applied to the next refresh calls in order ("drop", "500", ...)
         self.next_refresh_faults: deque[str] = deque()
+        # and to the next API writes (PUT/POST) in order ("drop", "500", "503")
+        self.next_write_faults: deque[str] = deque()
         self.stats = Stats()
         self.access_tokens: dict[str, AccessRecord] = {}
         # tenants a user disconnected "from inside Xero", by grant id
