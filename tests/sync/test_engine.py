@@ -7,7 +7,11 @@ import contextlib
 from collections import Counter
 from typing import Any
 
+import pytest
+from sqlalchemy.exc import OperationalError
+
 from tests.sync.conftest import Harness
+from xero_connector.errors import TransientError
 from xero_connector.sync import progress
 from xero_connector.sync.batches import Tally
 from xero_connector.sync.requests import request_sync
@@ -270,3 +274,21 @@ async def test_records_changed_behind_the_claim_cursor_are_pushed_in_the_same_ru
     assert harness.org.count("contact") == 30
     stored = await harness.records("contact")
     assert Counter((r.status, r.synced_version) for r in stored) == {("synced", 2): 30}
+
+
+async def test_a_slice_the_database_dropped_out_of_is_retried_at_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.ingest("contact", contact(1))
+    run_id = await harness.request()
+    real_start = progress.start
+
+    async def start_then_lose_the_database(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(progress, "start", real_start)
+        raise OperationalError("SELECT 1", {}, ConnectionError("the server closed the connection"))
+
+    monkeypatch.setattr(progress, "start", start_then_lose_the_database)
+    with pytest.raises(TransientError):
+        await harness.engine.run_slice(run_id, 0)
+    assert (await harness.run(run_id)).lease_until is None  # released: the retry may take it
+    assert (await harness.drive(run_id)).status == "succeeded"

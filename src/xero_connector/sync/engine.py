@@ -13,11 +13,15 @@ so exactly one slice advances a run at a time, whatever duplicates the queue hol
    than sleeping in a worker slot), when an answer was lost (the next slice reconciles first),
    at Xero's daily limit (the run waits), or when the connection cannot be used (the run fails).
 
-The run's state is in its row; the next slice is enqueued after the row says so.
+The run's state is in its row; the next slice is enqueued after the row says so. A slice the
+database drops out of waits for it to come back, releases its lease and raises a transient error,
+so the job seam retries it within seconds instead of leaving the run until the lease expires.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from xero_connector import metrics
 from xero_connector.db.base import utcnow
 from xero_connector.db.models import Connection, SyncRun
+from xero_connector.db.outage import is_database_outage
 from xero_connector.db.repos import connections as connection_repo
 from xero_connector.db.repos import sync_batches, sync_runs
+from xero_connector.errors import TransientError
 from xero_connector.jobs import ids
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.logs import get_logger
@@ -78,13 +84,35 @@ class SyncEngine:
             return "not current"
         try:
             return await self._advance(run_id, step)
-        except BaseException:
-            async with self.session_factory() as session:  # let the sweeper pick it up again
-                await sync_runs.save_slice(
-                    session, run_id, step, now=self.clock(), lease_until=None
-                )
-                await session.commit()
-            raise
+        except BaseException as exc:
+            if not is_database_outage(exc):
+                await self._release_lease(run_id, step)  # let the sweeper pick it up again
+                raise
+            # The database went away mid-slice: wait for it to release the lease, then have the
+            # job seam retry this slice soon, rather than leave the run until the lease expires.
+            if not await self._release_lease_when_back(run_id, step):
+                raise
+            raise TransientError("the database was unavailable", retry_after=1.0) from exc
+
+    async def _release_lease(self, run_id: str, step: int) -> None:
+        async with self.session_factory() as session:
+            await sync_runs.save_slice(session, run_id, step, now=self.clock(), lease_until=None)
+            await session.commit()
+
+    async def _release_lease_when_back(self, run_id: str, step: int) -> bool:
+        """Release the lease, retrying while the database is out; False once ``lease`` passed
+        (the lease has expired by then, and the sweeper takes the run up anyway)."""
+        delay, deadline = 0.5, time.monotonic() + self.lease.total_seconds()
+        while True:
+            try:
+                await self._release_lease(run_id, step)
+                return True
+            except Exception as exc:
+                if not is_database_outage(exc) or time.monotonic() + delay > deadline:
+                    return False
+            log.info("sync_slice_waiting_for_database", run_id=run_id, step=step)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def _advance(self, run_id: str, step: int) -> str:
         now = self.clock()
