@@ -152,6 +152,9 @@ def sync_to_the_end(page: Page) -> None:
         bar = page.get_by_role("progressbar", name=kind)
         expect(bar).to_have_attribute("aria-valuenow", "100", timeout=90_000)
     expect(page.locator("#run-status")).to_contain_text("Finished with problems")
+    expect(page.locator("#notice")).to_have_text(
+        re.compile(r"^Sync of Demo Company \(AU\): Finished with problems")
+    )
     failed = problem_row(page, "cust-abc")
     expect(failed.locator(".record-message")).to_have_text(
         "The contact name ABC Furniture is already assigned to another contact. The contact name "

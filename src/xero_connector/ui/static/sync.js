@@ -87,6 +87,7 @@ export class SyncPanel {
     try {
       const run = await call("POST", `${this.base}/sync`);
       this.notify(`Sync of ${this.name} ${run.status === "queued" ? "queued" : "already running"}.`);
+      this.announced = run.id;
       this.follow(run);
     } catch (error) {
       this.notify(`Could not start a sync of ${this.name}: ${error.message}`, true);
@@ -134,6 +135,7 @@ export class SyncPanel {
     const page = await call("GET", `${this.base}/syncs?limit=10`);
     this.renderRuns(page.items);
     await this.loadProblems();
+    if (run.id === this.announced) this.notify(`Sync of ${this.name}: ${runText(run)}`, run.status === "failed");
     this.onRunFinished(run);
   }
 
