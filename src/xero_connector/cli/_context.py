@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,8 @@ from xero_connector.jobs.after_commit import enqueue_after_commit
 from xero_connector.jobs.dispatch import Dispatcher
 from xero_connector.jobs.inprocess import InProcessRunner
 from xero_connector.settings import Settings
+
+ConnectionId = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="The connection's id.")]
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ import typer
 
 from xero_connector.api.ledger_deps import get_sync_request
 from xero_connector.api.ledger_schemas import RecordKind, RecordOut, RecordPage, RecordStatus
-from xero_connector.cli._context import everyone, run_in_context, writing_session
+from xero_connector.cli._context import ConnectionId, everyone, run_in_context, writing_session
 from xero_connector.cli.output import JsonFlag, print_json, print_record, print_table
 from xero_connector.connections import get_connection
 from xero_connector.context import AppContext
@@ -27,8 +27,6 @@ records_app = typer.Typer(
     help="Records on their way to Xero (the outbox): list, retry.",
     rich_markup_mode=None,
 )
-
-ConnectionId = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="The connection's id.")]
 
 
 def record_row(record: RecordOut) -> dict[str, object]:

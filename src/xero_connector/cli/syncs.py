@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from xero_connector.api.sync_schemas import SyncRunOut, SyncRunPage
-from xero_connector.cli._context import everyone, run_in_context, writing_session
+from xero_connector.cli._context import ConnectionId, everyone, run_in_context, writing_session
 from xero_connector.cli.output import JsonFlag, cell, print_json, print_table
 from xero_connector.connections import get_connection
 from xero_connector.context import AppContext
@@ -37,8 +37,6 @@ sync_app = typer.Typer(
     help="Sync runs pushing records to Xero: start, status, list.",
     rich_markup_mode=None,
 )
-
-ConnectionId = Annotated[str, typer.Argument(metavar="CONNECTION_ID", help="The connection's id.")]
 
 
 def run_row(run: SyncRunOut) -> dict[str, object]:
