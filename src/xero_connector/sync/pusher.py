@@ -5,9 +5,11 @@ every process, keeps the tenant inside Xero's limits). Claims are taken one at a
 lock, so pages are claimed in order; sends and settles run concurrently. Before each claim the
 limiter is asked how long a call would wait: past the engine's ``max_limiter_wait`` the slice
 stops (deferred) without claiming, so a tenant held back by the app-wide limit does not claim,
-write and release batch after batch. Pages are claimed after the last id the phase claimed (a
-claim scanning from the start would pass the index entries every claimed record leaves until
-vacuum); when nothing is left after it, the phase looks once more from the start.
+write and release batch after batch; deferred by that wait, it keeps its turn in the limiter's
+fair queue until it is due back (``LimiterBackend.peek``). Pages are claimed after the last id
+the phase claimed (a claim scanning from the start would pass the index entries every claimed
+record leaves until vacuum); when nothing is left after it, the phase looks once more from the
+start.
 """
 
 from __future__ import annotations

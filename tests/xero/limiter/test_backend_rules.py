@@ -9,7 +9,7 @@ import pytest
 
 from tests.xero.limiter.conftest import MakeBackend
 from xero_connector.xero.limiter import Feedback
-from xero_connector.xero.limiter.backend import LimiterBackend
+from xero_connector.xero.limiter.backend import LimiterBackend, Verdict
 
 T = "tenant-a"
 U = "tenant-b"
@@ -193,7 +193,7 @@ async def test_a_tenant_served_last_yields_a_single_free_slot(make_backend: Make
     assert extra
 
 
-async def test_peek_changes_nothing(make_backend: MakeBackend) -> None:
+async def test_peek_takes_no_slot(make_backend: MakeBackend) -> None:
     backend = make_backend(tenant_concurrency=1, app_minute=1)
     for _ in range(3):
         assert (await backend.peek(T)).admitted
@@ -202,6 +202,80 @@ async def test_peek_changes_nothing(make_backend: MakeBackend) -> None:
     assert (await backend.peek(U)).reason == "app"
     await backend.release(T, held, None)
     assert (await backend.peek(T)).reason == "app"
+
+
+# Slow enough that T's last admission is remembered (a window) past U's place lapsing (U is due
+# back when the app's first slot frees, plus ``waiter_stale``); U's wait is then ~0.8 s.
+SLOWER = 20.0
+
+
+async def _u_peeks_into_a_full_app(backend: LimiterBackend) -> Verdict:
+    """T calls twice, 0.8 s before the first call's slot frees; U, never served, then peeks."""
+    for held in await admit(backend, T, 1):
+        await backend.release(T, held, None)
+    await asyncio.sleep(backend.config.minute_window - 0.8)
+    for held in await admit(backend, T, 1):
+        await backend.release(T, held, None)
+    verdict = await backend.peek(U)
+    assert verdict.reason == "app"
+    assert 0 < verdict.wait <= 0.8
+    return verdict
+
+
+async def test_a_tenant_held_back_at_peek_keeps_its_turn_until_it_comes_back(
+    make_backend: MakeBackend,
+) -> None:
+    backend = make_backend(app_minute=2, time_scale=SLOWER)
+    held_back = await _u_peeks_into_a_full_app(backend)
+    await asyncio.sleep(held_back.wait + 0.05)  # one slot free: U's, as U was served before T
+    assert (await backend.peek(T)).reason == "fair"
+    assert (await backend.try_acquire(T, lease())).reason == "fair"
+    assert (await backend.try_acquire(U, lease())).admitted  # U back, deferred by its wait
+    assert (await backend.try_acquire(T, lease())).reason == "app"
+
+
+async def test_a_place_taken_at_peek_lasts_until_due_back_plus_the_grace(
+    make_backend: MakeBackend,
+) -> None:
+    backend = make_backend(app_minute=2, time_scale=SLOWER)
+    held_back = await _u_peeks_into_a_full_app(backend)
+    stale = backend.config.waiter_stale
+    # Past the grace counted from the peek, but not from when U is due back: still U's turn.
+    await asyncio.sleep(stale + held_back.wait / 2)
+    assert (await backend.peek(T)).reason == "fair"
+    # U did not come back within the grace after it was due: its place has lapsed.
+    await asyncio.sleep(held_back.wait / 2 + 0.25)
+    assert (await backend.try_acquire(T, lease())).admitted
+
+
+async def test_a_queued_tenant_is_never_ahead_of_itself(make_backend: MakeBackend) -> None:
+    async def alone_in_the_queue(backend: LimiterBackend) -> bool:
+        for held in await admit(backend, T, 1):
+            await backend.release(T, held, None)
+        await asyncio.sleep(backend.config.minute_window / 2)
+        for held in await admit(backend, T, 1):
+            await backend.release(T, held, None)
+        assert (await backend.try_acquire(T, lease())).reason == "app"  # T queues
+        await asyncio.sleep(backend.config.minute_window / 2 + 0.05)  # the first slot frees
+        return (await backend.try_acquire(T, lease())).admitted
+
+    # Several at once: a score compared at a rounded value would fail some of them, not all.
+    backends = [make_backend(app_minute=2) for _ in range(8)]
+    assert all(await asyncio.gather(*(alone_in_the_queue(b) for b in backends)))
+
+
+@pytest.mark.parametrize("own_limit", ["concurrency", "paused"])
+async def test_a_tenant_held_back_by_its_own_limits_takes_no_place(
+    make_backend: MakeBackend, own_limit: str
+) -> None:
+    backend = make_backend(app_minute=3, tenant_concurrency=1)
+    (mine,) = await admit(backend, U, 1)  # U served first: it would be ahead of T
+    if own_limit == "paused":
+        await backend.release(U, mine, Feedback(problem="minute", retry_after=30.0))
+    for held in await admit(backend, T, 1):
+        await backend.release(T, held, None)
+    assert (await backend.peek(U)).reason == own_limit
+    assert (await backend.try_acquire(T, lease())).admitted  # the last free slot
 
 
 @pytest.mark.parametrize("tenant", [T, None])

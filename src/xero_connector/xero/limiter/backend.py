@@ -15,7 +15,13 @@ The rules (all times on the backend's one clock; ``W`` = the minute window plus 
   whatever the network delays, with no clock of Xero's needed;
 - fairness for the app-wide share: a tenant waiting on the app limit queues by the time it was
   last served; it is admitted only when the free app slots outnumber the waiting tenants served
-  before it, so tenants take turns, whatever their backlog;
+  before it, so tenants take turns, whatever their backlog. A waiter's place lapses once it has
+  not asked for ``waiter_stale`` seconds. ``peek`` takes no slot, but a tenant it finds held back
+  by the app limit or by fairness (reason ``app`` or ``fair``) queues like a waiting call, its
+  place kept until ``wait`` from now plus ``waiter_stale``: its caller is deferred by that wait
+  (a sync slice stops and comes back then) and must not lose its turn to the tenants served
+  after it meanwhile. A tenant held back by its own limits (``paused``, ``concurrency``,
+  ``minute``, ``day``) or by an app pause never queues;
 - ``release`` records the completion, learns from Xero's remaining counts (when Xero says fewer
   remain than we counted when the call was admitted, phantom entries make up the difference:
   Xero computed its count when the call arrived, so comparing with our count at release would
@@ -91,7 +97,8 @@ class LimiterBackend(Protocol):
         ...
 
     async def peek(self, tenant: str | None) -> Verdict:
-        """What ``try_acquire`` would answer now, changing nothing."""
+        """What ``try_acquire`` would answer now, taking no slot; a tenant held back by the app
+        limit or fairness keeps its place in the queue until ``wait`` from now (plus the grace)."""
         ...
 
     async def aclose(self) -> None: ...

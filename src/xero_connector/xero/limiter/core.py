@@ -102,7 +102,9 @@ class Limiter:
             await asyncio.shield(self.release(lease))
 
     async def wait_estimate(self, tenant: str | None) -> float:
-        """Seconds a call for ``tenant`` would wait now (0: it would go at once)."""
+        """Seconds a call for ``tenant`` would wait now (0: it would go at once). Held back by
+        the app's share, the tenant keeps its turn until then (see ``LimiterBackend.peek``):
+        a caller that defers itself should come back after this wait."""
         verdict = await self.backend.peek(tenant)
         return 0.0 if verdict.admitted else max(verdict.wait, 0.0)
 

@@ -28,7 +28,7 @@ class _App:
     paused_until: float = 0.0
     served: dict[str, float] = field(default_factory=dict)  # tenant -> last admitted
     queue: dict[str, float] = field(default_factory=dict)  # waiting tenant -> its served time
-    seen: dict[str, float] = field(default_factory=dict)  # waiting tenant -> last asked
+    seen: dict[str, float] = field(default_factory=dict)  # waiting tenant -> asked (or due back)
 
 
 def _live(window: dict[str, float], since: float) -> int:
@@ -155,10 +155,10 @@ class MemoryBackend:
                 1 for other, served in app.queue.items() if other != tenant and served < mine
             )
             if ahead >= free:
-                if admit:
-                    app.queue[tenant] = mine
-                    app.seen[tenant] = now
                 wait = _kth_end(app.window, ahead - free, now, since) + window - now
+                # A peek's caller is deferred by ``wait``: its place lasts until it is due back.
+                app.queue[tenant] = mine
+                app.seen[tenant] = now if admit else now + wait
                 return Verdict(wait, "app" if free <= 0 else "fair")
         if not admit or lease_id is None:
             return Verdict(0.0, "admitted", now)

@@ -3,8 +3,9 @@
 Keys (all under one hash tag, so a cluster keeps them in one slot): per tenant ``inflight``
 (lease -> expiry), ``win`` (window entry -> end), ``day`` (15-minute bucket -> calls), ``pause``
 (until); per app ``win``, ``pause``, ``served`` (tenant -> last admitted), ``queue`` (waiting
-tenant -> its served time) and ``seen`` (waiting tenant -> last asked). Time is Redis's own
-``TIME``, the one clock every process shares. ``memory.MemoryBackend`` is the same code in Python.
+tenant -> its served time) and ``seen`` (waiting tenant -> last asked, or when a peek's caller
+is due back). Time is Redis's own ``TIME``, the one clock every process shares.
+``memory.MemoryBackend`` is the same code in Python.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ local ttl = tonumber(ARGV[6])
 local lag = tonumber(ARGV[7])
 local bucket = math.floor(now / bucket_len)
 
+-- An exclusive score bound, exact: Lua's own number-to-text keeps 14 digits, which rounds a
+-- score of ours (seconds since 1970, to the microsecond) up or down by a fraction of a millisecond.
+local function exclusive(x)
+  return '(' .. string.format('%.17g', x)
+end
+
 -- Window entries are kept ``lag`` seconds past their window, so that a release can count what
 -- the window held when its call was admitted; only entries ending after ``from`` count.
 local function live(key, from)
-  return redis.call('ZCOUNT', key, '(' .. from, '+inf')
+  return redis.call('ZCOUNT', key, exclusive(from), '+inf')
 end
 
 local function kth_end(key, k)
@@ -34,7 +41,7 @@ local function kth_end(key, k)
   if n == 0 then return now end
   if k <= 0 then k = 0 end
   if k > n - 1 then k = n - 1 end
-  local found = redis.call('ZRANGEBYSCORE', key, '(' .. (now - W), '+inf', 'WITHSCORES',
+  local found = redis.call('ZRANGEBYSCORE', key, exclusive(now - W), '+inf', 'WITHSCORES',
     'LIMIT', k, 1)
   local e = tonumber(found[2])
   if e > now then return now end
@@ -115,16 +122,18 @@ if not has_tenant then
   end
 else
   local mine = tonumber(redis.call('ZSCORE', KEYS[7], tenant) or '0')
-  local ahead = redis.call('ZCOUNT', KEYS[8], '-inf', '(' .. mine)
+  local ahead = redis.call('ZCOUNT', KEYS[8], '-inf', exclusive(mine))
   if ahead >= free then
-    if admit then
-      redis.call('ZADD', KEYS[8], mine, tenant)
-      redis.call('ZADD', KEYS[9], now, tenant)
-      keep(8, 9)
-    end
+    local wait = kth_end(KEYS[5], ahead - free) + W - now
+    -- A peek's caller is deferred by ``wait``: its place lasts until it is due back.
+    local seen = now
+    if not admit then seen = now + wait end
+    redis.call('ZADD', KEYS[8], mine, tenant)
+    redis.call('ZADD', KEYS[9], seen, tenant)
+    keep(8, 9)
     local reason = 'fair'
     if free <= 0 then reason = 'app' end
-    return {0, tostring(kth_end(KEYS[5], ahead - free) + W - now), reason}
+    return {0, tostring(wait), reason}
   end
 end
 if not admit then return {1, '0', 'admitted', tostring(now)} end
