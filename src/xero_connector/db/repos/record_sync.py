@@ -105,16 +105,7 @@ async def settle_synced(
     result = await session.execute(
         update(Record)
         .where(Record.id == record_id, Record.batch_id == batch_id)
-        .values(
-            xero_id=func.coalesce(xero_id, Record.xero_id),
-            synced_version=version,
-            synced_at=now,
-            status=case((Record.version == version, "synced"), else_="pending"),
-            errors=[],
-            blocked_reason=None,
-            batch_id=None,
-            updated_at=now,
-        )
+        .values(_synced_values(version, xero_id, now))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount or xero_id is None:  # type: ignore[attr-defined]
@@ -127,6 +118,21 @@ async def settle_synced(
         .execution_options(synchronize_session=False)
     )
     return False
+
+
+def _synced_values(version: Any, xero_id: Any, now: datetime) -> dict[str, Any]:
+    """What settling as synced writes; ``version`` and ``xero_id`` are values or per-row
+    ``CASE`` expressions. Pending again when the content changed while it was being sent."""
+    return {
+        "xero_id": func.coalesce(xero_id, Record.xero_id),
+        "synced_version": version,
+        "synced_at": now,
+        "status": case((Record.version == version, "synced"), else_="pending"),
+        "errors": [],
+        "blocked_reason": None,
+        "batch_id": None,
+        "updated_at": now,
+    }
 
 
 async def settle_many_synced(
@@ -146,16 +152,7 @@ async def settle_many_synced(
     result = await session.execute(
         update(Record)
         .where(Record.id.in_(ids), Record.batch_id == batch_id)
-        .values(
-            xero_id=func.coalesce(xero_ids, Record.xero_id),
-            synced_version=versions,
-            synced_at=now,
-            status=case((Record.version == versions, "synced"), else_="pending"),
-            errors=[],
-            blocked_reason=None,
-            batch_id=None,
-            updated_at=now,
-        )
+        .values(_synced_values(versions, xero_ids, now))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
